@@ -1,0 +1,16 @@
+# The example site `make demo` applies. Every field is documented in
+# docs/site-spec.md.
+site "hello" {
+  domains = ["hello.localhost"]
+  app     = "."               # this directory
+  wsgi    = "app:application" # module:callable gunicorn imports
+
+  process "web" {
+    instances = 1
+    workers   = 2
+  }
+
+  health {
+    path = "/healthz"
+  }
+}

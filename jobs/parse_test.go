@@ -1,0 +1,153 @@
+package jobs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	src := `
+site "hello" {
+  domains = ["hello.localhost", "*.hello.example.com"]
+  app     = "app"
+  wsgi    = "app:application"
+}
+`
+	sites, err := Parse("testdata/site.hcl", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(sites), 1; got != want {
+		t.Fatalf("sites = %d, want %d", got, want)
+	}
+	s := sites[0]
+	wantDir, _ := filepath.Abs("testdata/app")
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", s.Name, "hello"},
+		{"app dir", s.AppDir, wantDir},
+		{"wsgi", s.WSGI, "app:application"},
+		{"domains", strings.Join(s.Domains, ","), "hello.localhost,*.hello.example.com"},
+		{"instances", s.Web.Instances, DefaultInstances},
+		{"workers", s.Web.Workers, DefaultWorkers},
+		{"user", s.User, DefaultUser},
+		{"health path", s.Health.Path, DefaultHealthPath},
+		{"health interval", s.Health.Interval, DefaultHealthInterval},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseFullSpec(t *testing.T) {
+	src := `
+site "a" {
+  domains = ["a.localhost"]
+  app     = "app"
+  wsgi    = "pkg.wsgi:app"
+  user    = "www-data"
+  process "web" {
+    instances = 3
+    workers   = 4
+  }
+  health {
+    path     = "/healthz"
+    interval = "5s"
+    timeout  = "1s"
+  }
+}
+site "b" {
+  domains = ["b.localhost"]
+  app     = "app"
+  wsgi    = "app"
+}
+`
+	sites, err := Parse("testdata/site.hcl", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(sites), 2; got != want {
+		t.Fatalf("sites = %d, want %d", got, want)
+	}
+	a := sites[0]
+	if a.Web.Instances != 3 || a.Web.Workers != 4 || a.User != "www-data" {
+		t.Errorf("web = %+v user %q", a.Web, a.User)
+	}
+	if a.Health != (Health{Path: "/healthz", Interval: 5 * time.Second, Timeout: time.Second}) {
+		t.Errorf("health = %+v", a.Health)
+	}
+}
+
+// Each bad spec must fail with a diagnostic that names the file, the line
+// and column of the offending value, and what is wrong with it.
+func TestParseRejects(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"syntax", "site \"x\" {\n  domains = [\n}", []string{"bad.hcl:3:1"}},
+		{"no site", "# nothing\n", []string{"No site declared"}},
+		{"unknown field", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  colour = \"red\"\n}",
+			[]string{"bad.hcl:5:3", `"colour" is not expected`}},
+		{"missing wsgi", "site \"x\" {\n  domains = [\"x.localhost\"]\n  app = \"app\"\n}", []string{"bad.hcl:1", `"wsgi" is required`}},
+		{"bad name", "site \"a\\\"; DROP ROLE postgres; --\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
+			[]string{"bad.hcl:1:6", "Invalid site name"}},
+		{"path name", "site \"../../etc\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}", []string{"bad.hcl:1:6", "Invalid site name"}},
+		{"long name", "site \"" + strings.Repeat("a", 200) + "\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}", []string{"200 characters"}},
+		{"reserved", "site \"consul\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}", []string{"reserved"}},
+		{"bad domain", "site \"x\" {\n  domains = [\"ok.localhost\", \"bad_domain!\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
+			[]string{"bad.hcl:2:30", "Invalid domain"}},
+		{"no domains", "site \"x\" {\n  domains = []\n  wsgi = \"app\"\n  app = \"app\"\n}", []string{"bad.hcl:2:13", "at least one domain"}},
+		{"bad wsgi", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app; rm -rf /\"\n  app = \"app\"\n}", []string{"bad.hcl:3:10", "Invalid wsgi"}},
+		{"missing app dir", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"nope\"\n}", []string{"bad.hcl:4:9", "does not exist"}},
+		{"root user", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  user = \"root\"\n}", []string{"bad.hcl:5:10", "never run as root"}},
+		{"workers", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    workers = 0\n  }\n}", []string{"bad.hcl:6:15", "between 1 and 64"}},
+		{"other process", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"celery\" {\n  }\n}", []string{"bad.hcl:5:11", "only the \"web\" process"}},
+		{"health", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  health {\n    interval = \"soon\"\n  }\n}", []string{"bad.hcl:6:16", "Invalid health interval"}},
+		{"dup domain", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}\nsite \"y\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
+			[]string{"bad.hcl:6", "claimed by sites \"x\" and \"y\""}},
+		{"dup site", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}\nsite \"x\" {\n  domains = [\"z.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
+			[]string{"bad.hcl:6:6", "declared more than once"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sites, err := Parse("testdata/bad.hcl", []byte(c.src))
+			if err == nil {
+				t.Fatalf("accepted: %+v", sites)
+			}
+			var se *SpecError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %T is not a *SpecError: %v", err, err)
+			}
+			if sites != nil {
+				t.Errorf("returned %d sites alongside an error", len(sites))
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestParseFileExamples(t *testing.T) {
+	for _, f := range []string{"../examples/hello/site.hcl", "../examples/django/site.hcl"} {
+		t.Run(f, func(t *testing.T) {
+			if _, err := os.Stat(f); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ParseFile(f); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
