@@ -19,6 +19,7 @@ type siteBlock struct {
 	App       *string         `hcl:"app,optional"`
 	WSGI      string          `hcl:"wsgi"`
 	User      *string         `hcl:"user,optional"`
+	Release   [][]string      `hcl:"release,optional"`
 	Processes []*processBlock `hcl:"process,block"`
 	Health    *healthBlock    `hcl:"health,block"`
 	Body      hcl.Body        `hcl:",body"`
@@ -177,6 +178,12 @@ func decodeSite(blk *hcl.Block, baseDir string) (Site, hcl.Diagnostics) {
 			diags = append(diags, errAt("Invalid user", err, attrRange(sb.Body, "user", blk.DefRange)))
 		}
 	}
+	for i, argv := range sb.Release {
+		if len(argv) == 0 || argv[0] == "" {
+			diags = append(diags, errAt("Invalid release command", fmt.Errorf("release command %d is empty", i+1), itemRange(sb.Body, "release", i, blk.DefRange)))
+		}
+	}
+	s.Release = sb.Release
 	s.Web = Web{Instances: DefaultInstances, Workers: DefaultWorkers, MemoryMB: DefaultMemoryMB, CPU: DefaultCPU}
 	diags = append(diags, decodeProcesses(sb, &s.Web)...)
 	s.Health = Health{Path: DefaultHealthPath, Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +23,8 @@ const (
 	// Gunicorn is Debian's gunicorn, bound to Debian's /usr/bin/python3
 	// where Django and Flask live.
 	Gunicorn = "/usr/bin/gunicorn"
+	// Python is the interpreter Debian's gunicorn, Django and Flask use.
+	Python = "/usr/bin/python3"
 )
 
 // Render builds the Nomad job for a validated site. The job is one task
@@ -45,6 +48,9 @@ func Render(s Site) *api.Job {
 		AutoRevert: ptr(true),
 	}
 	tg.Services = []*api.Service{webService(s)}
+	if len(s.Release) > 0 {
+		tg.AddTask(releaseTask(s))
+	}
 	tg.AddTask(webTask(s))
 	job.AddTaskGroup(tg)
 	return job
@@ -82,16 +88,53 @@ func webTask(s Site) *api.Task {
 		"command": Gunicorn,
 		"args":    GunicornArgs(s),
 	}
-	t.Env = map[string]string{
+	t.Env = siteEnv(s)
+	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
+	// Longer than gunicorn's graceful timeout so in-flight requests finish.
+	t.KillTimeout = ptr(10 * time.Second)
+	t.LogConfig = &api.LogConfig{MaxFiles: ptr(3), MaxFileSizeMB: ptr(5)}
+	return t
+}
+
+// siteEnv is the environment every process of a site sees.
+func siteEnv(s Site) map[string]string {
+	return map[string]string{
 		// Python writes nothing next to the (shared, read-only) code.
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"PYTHONUNBUFFERED":        "1",
 		"HOSTCTL_SITE":            s.Name,
 	}
+}
+
+// releaseRunner runs argv lists one after another in a directory and stops
+// at the first failure. Python rather than a shell, so that arguments are
+// passed as data and never re-parsed; /usr/bin/python3 is on every node
+// because gunicorn runs on it.
+const releaseRunner = `import json, subprocess, sys
+cwd, cmds = sys.argv[1], json.loads(sys.argv[2])
+for argv in cmds:
+    print("release:", argv, flush=True)
+    rc = subprocess.run(argv, cwd=cwd).returncode
+    if rc:
+        print("release: command failed with exit code", rc, file=sys.stderr, flush=True)
+        sys.exit(rc)
+`
+
+// releaseTask runs the release commands as a prestart task: gunicorn does
+// not start in an instance until they succeed, and if they fail the
+// instance never turns healthy, so the deployment fails and auto-reverts.
+func releaseTask(s Site) *api.Task {
+	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
+	t := api.NewTask("release", "raw_exec")
+	t.User = s.User
+	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
+	t.Config = map[string]any{
+		"command": Python,
+		"args":    []string{"-c", releaseRunner, s.AppDir, string(cmds)},
+	}
+	t.Env = siteEnv(s)
 	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
-	// Longer than gunicorn's graceful timeout so in-flight requests finish.
-	t.KillTimeout = ptr(10 * time.Second)
-	t.LogConfig = &api.LogConfig{MaxFiles: ptr(3), MaxFileSizeMB: ptr(5)}
+	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
 }
 

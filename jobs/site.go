@@ -19,6 +19,10 @@ type Site struct {
 	WSGI   string
 	Web    Web
 	Health Health
+	// Release commands run, in order and in the app directory, before
+	// gunicorn starts in each new instance; one failing fails the deploy.
+	// Each is an argv list: no shell ever parses them.
+	Release [][]string
 	// User is the Unix account the site's processes run as.
 	User string
 	// SpecFile is where the site was declared, for messages.

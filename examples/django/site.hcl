@@ -5,6 +5,13 @@ site "django" {
   app     = "."
   wsgi    = "mysite.wsgi:application"
 
+  # Run in each new instance before gunicorn starts; a failure fails the
+  # deploy. Each command is an argv list: no shell parses it.
+  release = [
+    ["/usr/bin/python3", "manage.py", "migrate", "--noinput"],
+    ["/usr/bin/python3", "manage.py", "collectstatic", "--noinput"],
+  ]
+
   process "web" {
     instances = 1
     workers   = 2

@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hostctl/hostctl/devcluster"
+)
+
+var stateDirFlag = &cli.StringFlag{
+	Name: "state-dir", EnvVars: []string{"HOSTCTL_STATE_DIR"}, Value: "/var/lib/hostctl/dev",
+	Usage: "where the dev cluster keeps its data, configs, logs and pid files",
+}
+
+func devCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "dev",
+		Usage: "run a one-machine cluster (Consul, Nomad, router) for development and tests",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "up",
+				Usage: "start the dev cluster (safe to run again)",
+				Flags: []cli.Flag{
+					stateDirFlag,
+					&cli.StringFlag{Name: "nomad-bin", EnvVars: []string{"HOSTCTL_NOMAD_BIN"}, Value: filepath.Join(cacheDir(), "bin", "nomad")},
+					&cli.StringFlag{Name: "consul-bin", EnvVars: []string{"HOSTCTL_CONSUL_BIN"}, Value: filepath.Join(cacheDir(), "bin", "consul")},
+					&cli.IntFlag{Name: "port-base", EnvVars: []string{"HOSTCTL_PORT_BASE"}, Usage: "use 8 consecutive ports from here instead of the upstream defaults (4646, 8500, 8080, ...)"},
+				},
+				Action: devUp,
+			},
+			{
+				Name:   "down",
+				Usage:  "stop every site and every process the dev cluster started",
+				Flags:  []cli.Flag{stateDirFlag, &cli.BoolFlag{Name: "purge", Usage: "also delete the state dir"}},
+				Action: devDown,
+			},
+			{
+				Name:   "status",
+				Usage:  "show what runs and whether it is healthy (exit 1 if anything is not)",
+				Flags:  []cli.Flag{stateDirFlag, outputFlag},
+				Action: devStatus,
+			},
+			{
+				Name:   "env",
+				Usage:  "print shell exports that point nomad, consul and hostctl at the dev cluster",
+				Flags:  []cli.Flag{stateDirFlag},
+				Action: devEnv,
+			},
+		},
+	}
+}
+
+func devUp(c *cli.Context) error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cfg := devcluster.Config{
+		StateDir:   c.String("state-dir"),
+		NomadBin:   c.String("nomad-bin"),
+		ConsulBin:  c.String("consul-bin"),
+		HostctlBin: self,
+		Ports:      devcluster.DefaultPorts,
+	}
+	if b := c.Int("port-base"); b > 0 {
+		cfg.Ports = devcluster.PortsFrom(b)
+	}
+	if prev, err := devcluster.LoadConfig(cfg.StateDir); err == nil && anyRunning(c, prev) {
+		// A second `up` attaches to the running cluster rather than starting
+		// a second one on other ports.
+		cfg.Ports = prev.Ports
+	}
+	out := c.App.Writer
+	if err := devcluster.Up(c.Context, cfg, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nhostctl dev cluster is up.\n  router     %s\n  consul UI  http://%s/ui/\n  nomad UI   %s/ui/\n\n", cfg.RouterURL(), cfg.ConsulAddr(), cfg.NomadAddr())
+	if cfg.Ports != devcluster.DefaultPorts {
+		fmt.Fprintf(out, "Point hostctl at it with:  eval \"$(hostctl dev env --state-dir %s)\"\n", cfg.StateDir)
+	}
+	return nil
+}
+
+func anyRunning(c *cli.Context, cfg devcluster.Config) bool {
+	for _, s := range devcluster.Status(c.Context, cfg) {
+		if s.Running {
+			return true
+		}
+	}
+	return false
+}
+
+func devDown(c *cli.Context) error {
+	cfg, err := devcluster.LoadConfig(c.String("state-dir"))
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(c.App.Writer, "no dev cluster in %s\n", c.String("state-dir"))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return devcluster.Down(c.Context, cfg, c.App.Writer, c.Bool("purge"))
+}
+
+func devStatus(c *cli.Context) error {
+	cfg, err := devcluster.LoadConfig(c.String("state-dir"))
+	if err != nil {
+		return fmt.Errorf("no dev cluster in %s: %w", c.String("state-dir"), err)
+	}
+	st := devcluster.Status(c.Context, cfg)
+	if c.String("output") == "json" {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(st); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "COMPONENT\tPID\tRUNNING\tHEALTHY\tDETAIL")
+		for _, s := range st {
+			fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\n", s.Name, s.PID, s.Running, s.Healthy, s.Detail)
+		}
+		tw.Flush()
+	}
+	for _, s := range st {
+		if !s.Healthy {
+			return cli.Exit("", 1)
+		}
+	}
+	return nil
+}
+
+func devEnv(c *cli.Context) error {
+	cfg, err := devcluster.LoadConfig(c.String("state-dir"))
+	if err != nil {
+		return fmt.Errorf("no dev cluster in %s: %w", c.String("state-dir"), err)
+	}
+	fmt.Fprintf(c.App.Writer, "export NOMAD_ADDR=%s\nexport CONSUL_HTTP_ADDR=%s\nexport HOSTCTL_ROUTER_URL=%s\n",
+		cfg.NomadAddr(), cfg.ConsulAddr(), cfg.RouterURL())
+	return nil
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hostctl/hostctl/deploy"
+	"github.com/hostctl/hostctl/jobs"
+)
+
+func siteCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "site",
+		Usage: "deploy and remove sites",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "apply",
+				Usage:     "deploy the sites in an HCL spec and wait until they are healthy",
+				ArgsUsage: "FILE",
+				Flags: []cli.Flag{
+					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
+				},
+				Action: siteApply,
+			},
+			{
+				Name:      "validate",
+				Usage:     "check a spec without touching the cluster",
+				ArgsUsage: "FILE",
+				Action:    siteValidate,
+			},
+			{
+				Name:      "destroy",
+				Usage:     "stop a site and remove its job",
+				ArgsUsage: "NAME",
+				Action:    siteDestroy,
+			},
+		},
+	}
+}
+
+func oneArg(c *cli.Context, what string) (string, error) {
+	if c.NArg() != 1 {
+		return "", fmt.Errorf("%s takes exactly one %s", c.Command.FullName(), what)
+	}
+	return c.Args().First(), nil
+}
+
+func siteValidate(c *cli.Context) error {
+	file, err := oneArg(c, "FILE")
+	if err != nil {
+		return err
+	}
+	sites, err := jobs.ParseFile(file)
+	if err != nil {
+		return err
+	}
+	for _, s := range sites {
+		fmt.Fprintf(c.App.Writer, "%s: site %q ok (%s)\n", file, s.Name, strings.Join(s.Domains, ", "))
+	}
+	return nil
+}
+
+// siteApply validates the whole file before registering anything, so a
+// mistake in the third site does not leave the first two half-deployed.
+func siteApply(c *cli.Context) error {
+	file, err := oneArg(c, "FILE")
+	if err != nil {
+		return err
+	}
+	sites, err := jobs.ParseFile(file)
+	if err != nil {
+		return err
+	}
+	nc, err := nomadClient(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	out := c.App.Writer
+	for _, s := range sites {
+		t0 := time.Now()
+		if err := deploy.Apply(ctx, nc, jobs.Render(s), out); err != nil {
+			return err
+		}
+		routerURL := c.String("router-url")
+		if err := waitRouted(ctx, routerURL, s.Domains[0]); err != nil {
+			fmt.Fprintf(out, "%s: healthy in Nomad, but the router at %s does not route it yet: %v\n", s.Name, routerURL, err)
+			continue
+		}
+		fmt.Fprintf(out, "%s is live in %s: %s\n  curl -H 'Host: %s' %s/\n",
+			s.Name, time.Since(t0).Round(100*time.Millisecond), siteURL(routerURL, s.Domains[0]), s.Domains[0], routerURL)
+	}
+	return nil
+}
+
+// waitRouted waits until the router has learned the site from Consul, so the
+// URL printed next works the moment the user pastes it.
+func waitRouted(ctx context.Context, routerURL, host string) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var last string
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodHead, routerURL+"/", nil)
+		if err != nil {
+			return err
+		}
+		req.Host = host
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusBadGateway {
+				return nil
+			}
+			last = resp.Status
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("last answer: %s", last)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// siteURL is the address a browser can use: *.localhost names resolve to
+// loopback in browsers and curl, other domains need DNS pointing at the
+// router.
+func siteURL(routerURL, domain string) string {
+	port := ""
+	if i := strings.LastIndexByte(routerURL, ':'); i > len("http://") {
+		port = routerURL[i:]
+	}
+	return "http://" + domain + port + "/"
+}
+
+func siteDestroy(c *cli.Context) error {
+	name, err := oneArg(c, "NAME")
+	if err != nil {
+		return err
+	}
+	if err := jobs.CheckSiteName(name); err != nil {
+		return err
+	}
+	nc, err := nomadClient(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 2*time.Minute)
+	defer cancel()
+	if err := deploy.Destroy(ctx, nc, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "site %s destroyed\n", name)
+	return nil
+}

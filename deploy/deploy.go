@@ -1,0 +1,217 @@
+// Package deploy registers rendered jobs with Nomad and follows them until
+// the site is healthy or Nomad has given up on it. It holds no spec logic:
+// what to run comes from package jobs, when to run it from the CLI.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+)
+
+// Apply registers job and waits until its deployment is successful. It
+// fails fast when Nomad cannot place the job at all, and on a failed
+// deployment returns what the failing tasks said.
+func Apply(ctx context.Context, nc *nomad.Client, job *nomad.Job, out io.Writer) error {
+	id := *job.ID
+	resp, _, err := nc.Jobs().Register(job, (&nomad.WriteOptions{}).WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("register %s: %w", id, err)
+	}
+	if resp.Warnings != "" {
+		fmt.Fprintf(out, "%s: nomad warns: %s\n", id, strings.TrimSpace(resp.Warnings))
+	}
+	if resp.EvalID != "" {
+		if err := waitEval(ctx, nc, resp.EvalID); err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+	}
+	registered, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	return followDeployment(ctx, nc, id, *registered.Version, out)
+}
+
+// waitEval waits for the scheduler's verdict on a registration; a job that
+// cannot be placed (no node has the memory, say) never gets a deployment to
+// watch, so this is where that is reported.
+func waitEval(ctx context.Context, nc *nomad.Client, evalID string) error {
+	var index uint64
+	for {
+		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 30 * time.Second}).WithContext(ctx)
+		ev, meta, err := nc.Evaluations().Info(evalID, q)
+		if err != nil {
+			return err
+		}
+		index = meta.LastIndex
+		switch ev.Status {
+		case "pending":
+			continue
+		case "complete":
+			if len(ev.FailedTGAllocs) > 0 {
+				return fmt.Errorf("nomad could not place it: %s", placementFailure(ev.FailedTGAllocs))
+			}
+			return nil
+		default:
+			return fmt.Errorf("evaluation %s: %s", ev.Status, ev.StatusDescription)
+		}
+	}
+}
+
+func placementFailure(failed map[string]*nomad.AllocationMetric) string {
+	var parts []string
+	for tg, m := range failed {
+		var why []string
+		for dim, n := range m.DimensionExhausted {
+			why = append(why, fmt.Sprintf("%s exhausted on %d node(s)", dim, n))
+		}
+		for c, n := range m.ConstraintFiltered {
+			why = append(why, fmt.Sprintf("constraint %s filtered %d node(s)", c, n))
+		}
+		if m.NodesEvaluated == 0 {
+			why = append(why, "no eligible node")
+		}
+		sort.Strings(why)
+		parts = append(parts, fmt.Sprintf("group %q: %s", tg, strings.Join(why, "; ")))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
+}
+
+// followDeployment waits for the deployment of the given job version,
+// printing each change in healthy instance counts.
+func followDeployment(ctx context.Context, nc *nomad.Client, id string, version uint64, out io.Writer) error {
+	var dep *nomad.Deployment
+	for dep == nil {
+		d, _, err := nc.Jobs().LatestDeployment(id, (&nomad.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		if d != nil && d.JobVersion == version {
+			dep = d
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: no deployment for version %d: %w", id, version, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	var index uint64
+	last := ""
+	for {
+		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 30 * time.Second}).WithContext(ctx)
+		d, meta, err := nc.Deployments().Info(dep.ID, q)
+		if err != nil {
+			return err
+		}
+		index = meta.LastIndex
+		if p := progress(d); p != last {
+			fmt.Fprintf(out, "%s v%d: %s\n", id, version, p)
+			last = p
+		}
+		switch d.Status {
+		case nomad.DeploymentStatusSuccessful:
+			return nil
+		case nomad.DeploymentStatusFailed, nomad.DeploymentStatusCancelled:
+			return fmt.Errorf("%s: deployment %s: %s%s", id, d.Status, d.StatusDescription, failingTasks(ctx, nc, d.ID))
+		}
+	}
+}
+
+func progress(d *nomad.Deployment) string {
+	var parts []string
+	for name, s := range d.TaskGroups {
+		parts = append(parts, fmt.Sprintf("%s %d/%d healthy", name, s.HealthyAllocs, s.DesiredTotal))
+	}
+	sort.Strings(parts)
+	return d.Status + ", " + strings.Join(parts, ", ")
+}
+
+// failingTasks summarises the last events of unhealthy allocations, which
+// is usually where the reason (a crash, a bad import) shows.
+func failingTasks(ctx context.Context, nc *nomad.Client, depID string) string {
+	allocs, _, err := nc.Deployments().Allocations(depID, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, a := range allocs {
+		if a.DeploymentStatus != nil && a.DeploymentStatus.Healthy != nil && *a.DeploymentStatus.Healthy {
+			continue
+		}
+		for task, st := range a.TaskStates {
+			fmt.Fprintf(&b, "\n  alloc %s task %s (%s):", a.ID[:8], task, st.State)
+			events := st.Events
+			if len(events) > 4 {
+				events = events[len(events)-4:]
+			}
+			for _, e := range events {
+				fmt.Fprintf(&b, "\n    %s %s", e.Type, e.DisplayMessage)
+			}
+		}
+	}
+	return b.String()
+}
+
+// Destroy stops the site's job, waits until every allocation's processes
+// have exited, and only then purges the job. Purging first would be
+// quicker but unsafe: Nomad forgets purged allocations while their
+// processes are still shutting down, so nothing could be waited on.
+func Destroy(ctx context.Context, nc *nomad.Client, id string) error {
+	if _, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx)); err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("site %q is not deployed", id)
+		}
+		return err
+	}
+	if _, _, err := nc.Jobs().Deregister(id, false, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
+		return err
+	}
+	if err := waitAllocsStopped(ctx, nc, id); err != nil {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	_, _, err := nc.Jobs().Deregister(id, true, (&nomad.WriteOptions{}).WithContext(ctx))
+	return err
+}
+
+// waitAllocsStopped blocks until no allocation of the job is pending or
+// running on its client.
+func waitAllocsStopped(ctx context.Context, nc *nomad.Client, id string) error {
+	var index uint64
+	for {
+		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 10 * time.Second}).WithContext(ctx)
+		allocs, meta, err := nc.Jobs().Allocations(id, true, q)
+		if err != nil {
+			return err
+		}
+		index = meta.LastIndex
+		var live []string
+		for _, a := range allocs {
+			if a.ClientStatus == nomad.AllocClientStatusPending || a.ClientStatus == nomad.AllocClientStatusRunning {
+				live = append(live, a.ID[:8])
+			}
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return errors.Join(ctx.Err(), fmt.Errorf("allocations still running: %v", live))
+		}
+	}
+}
+
+func isNotFound(err error) bool {
+	var ue nomad.UnexpectedResponseError
+	if errors.As(err, &ue) {
+		return ue.StatusCode() == 404
+	}
+	return strings.Contains(err.Error(), "404")
+}

@@ -1,0 +1,73 @@
+package devcluster
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+)
+
+// consulConfig is the single-server Consul agent. gRPC, DNS and WAN are off:
+// nothing in a one-machine cluster uses them and each is one more port to
+// collide with.
+func (c Config) consulConfig() map[string]any {
+	return map[string]any{
+		"datacenter":       "dc1",
+		"node_name":        "hostctl-dev",
+		"data_dir":         c.path("consul"),
+		"server":           true,
+		"bootstrap_expect": 1,
+		"bind_addr":        Addr,
+		"advertise_addr":   Addr,
+		"client_addr":      Addr,
+		"ports": map[string]int{
+			"http": c.Ports.ConsulHTTP, "server": c.Ports.ConsulServer, "serf_lan": c.Ports.ConsulSerfLAN,
+			"serf_wan": -1, "dns": -1, "grpc": -1, "grpc_tls": -1,
+		},
+		"ui_config":            map[string]any{"enabled": true},
+		"disable_update_check": true,
+		"log_level":            "INFO",
+		// Leader election in ~1 s instead of ~5 s: this is one machine.
+		"performance": map[string]any{"raft_multiplier": 1},
+	}
+}
+
+// cloudFingerprinters probe cloud metadata services. Denied because there is
+// no cloud here, and because env_aws breaks outright when AWS_CA_BUNDLE is
+// set, as it is on this platform's build machines.
+var cloudFingerprinters = []string{"env_aws", "env_gce", "env_azure", "env_digitalocean"}
+
+// nomadConfig is a Nomad server and client in one agent, scheduling
+// raw_exec tasks onto loopback ports and registering their services in the
+// Consul agent above.
+func (c Config) nomadConfig() map[string]any {
+	return map[string]any{
+		"name":      "hostctl-dev",
+		"data_dir":  c.nomadDataDir(),
+		"bind_addr": Addr,
+		"advertise": map[string]string{"http": Addr, "rpc": Addr, "serf": Addr},
+		"ports":     map[string]int{"http": c.Ports.NomadHTTP, "rpc": c.Ports.NomadRPC, "serf": c.Ports.NomadSerf},
+		"server":    map[string]any{"enabled": true, "bootstrap_expect": 1},
+		"client": map[string]any{
+			"enabled": true,
+			// Dynamic ports are handed out on loopback: the router is the only
+			// way in.
+			"network_interface": "lo",
+			"options": map[string]string{
+				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
+				"driver.allowlist":     "raw_exec",
+			},
+		},
+		"plugin":               map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}},
+		"consul":               map[string]any{"address": c.ConsulAddr()},
+		"disable_update_check": true,
+		"log_level":            "INFO",
+	}
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}

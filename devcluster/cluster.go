@@ -1,0 +1,287 @@
+package devcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/deploy"
+)
+
+// component is one long-running process of the cluster, in start order.
+type component struct {
+	name  string
+	cmd   func(Config) (bin string, args []string)
+	ready func(context.Context, Config) error
+}
+
+var components = []component{
+	{"consul", func(c Config) (string, []string) {
+		return c.ConsulBin, []string{"agent", "-config-file", c.path("etc", "consul.json")}
+	}, consulReady},
+	{"nomad", func(c Config) (string, []string) {
+		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
+	}, nomadReady},
+	{"router", func(c Config) (string, []string) {
+		return c.HostctlBin, []string{"--consul-addr", c.ConsulAddr(), "router", "run",
+			"--listen", Addr + ":" + strconv.Itoa(c.Ports.Router),
+			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)}
+	}, routerReady},
+}
+
+func (c Config) pidFile(name string) pidFile { return pidFile(c.path("run", name+".pid")) }
+func (c Config) logFile(name string) string  { return c.path("log", name+".log") }
+
+// ReadyTimeout bounds how long `up` waits for each component.
+var ReadyTimeout = 90 * time.Second
+
+// Up starts whatever part of the cluster is not already running and waits
+// until each part is healthy. Running it again is harmless: components that
+// are up are left alone. If a component fails to become ready, Up stops the
+// ones it started in this call and returns the tail of the failing log.
+func Up(ctx context.Context, c Config, out io.Writer) (err error) {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := c.prepareDirs(); err != nil {
+		return err
+	}
+	if err := c.save(); err != nil {
+		return err
+	}
+	if err := writeJSON(c.path("etc", "consul.json"), c.consulConfig()); err != nil {
+		return err
+	}
+	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig()); err != nil {
+		return err
+	}
+	var started []string
+	defer func() {
+		if err != nil {
+			for i := len(started) - 1; i >= 0; i-- {
+				_ = c.pidFile(started[i]).stop(10 * time.Second)
+			}
+		}
+	}()
+	for _, comp := range components {
+		if p, ok := c.pidFile(comp.name).running(); ok {
+			fmt.Fprintf(out, "%-7s already running (pid %d)\n", comp.name, p.pid)
+		} else {
+			bin, args := comp.cmd(c)
+			p, err := startDetached(c.pidFile(comp.name), c.StateDir, c.logFile(comp.name), bin, args...)
+			if err != nil {
+				return err
+			}
+			started = append(started, comp.name)
+			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
+		}
+		t0 := time.Now()
+		if err := waitReady(ctx, c, comp); err != nil {
+			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
+		}
+		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
+	}
+	return nil
+}
+
+func waitReady(ctx context.Context, c Config, comp component) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	var last error
+	for {
+		if _, ok := c.pidFile(comp.name).running(); !ok {
+			return errors.New("the process exited")
+		}
+		if last = comp.ready(ctx, c); last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last check: %v)", ctx.Err(), last)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Down drains every job (so Nomad stops the sites' processes), stops the
+// router, Nomad and Consul, and then makes sure no process the cluster
+// started is left. The state dir is kept unless purge is set.
+func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
+	var errs []error
+	if _, ok := c.pidFile("nomad").running(); ok {
+		if n, err := drainJobs(ctx, c); err != nil {
+			errs = append(errs, fmt.Errorf("stopping jobs: %w", err))
+		} else if n > 0 {
+			fmt.Fprintf(out, "stopped %d job(s)\n", n)
+		}
+	}
+	for i := len(components) - 1; i >= 0; i-- {
+		name := components[i].name
+		if p, ok := c.pidFile(name).running(); ok {
+			if err := c.pidFile(name).stop(20 * time.Second); err != nil {
+				errs = append(errs, err)
+			} else {
+				fmt.Fprintf(out, "%-7s stopped (pid %d)\n", name, p.pid)
+			}
+		}
+	}
+	if pids := c.leftovers(); len(pids) > 0 {
+		fmt.Fprintf(out, "killing %d leftover task process(es): %v\n", len(pids), pids)
+		killAll(pids)
+		time.Sleep(200 * time.Millisecond)
+		if left := c.leftovers(); len(left) > 0 {
+			errs = append(errs, fmt.Errorf("processes still running after SIGKILL: %v", left))
+		}
+	}
+	// Nomad mounts a small tmpfs for each task's secrets and private dirs
+	// and only removes them when it garbage-collects the allocation, which a
+	// stopped agent never does.
+	if n, err := c.unmountAll(); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		fmt.Fprintf(out, "unmounted %d task tmpfs mount(s)\n", n)
+	}
+	if purge && len(errs) == 0 {
+		if err := os.RemoveAll(c.StateDir); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(out, "removed %s\n", c.StateDir)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// drainJobs stops every job the way `site destroy` does, so the sites'
+// processes have exited before Nomad itself stops.
+func drainJobs(ctx context.Context, c Config) (int, error) {
+	cli, err := c.NomadClient()
+	if err != nil {
+		return 0, err
+	}
+	list, _, err := cli.Jobs().List((&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var errs []error
+	for _, j := range list {
+		errs = append(errs, deploy.Destroy(ctx, cli, j.ID))
+	}
+	return len(list), errors.Join(errs...)
+}
+
+// ComponentStatus is what `hostctl dev status` reports for one component.
+type ComponentStatus struct {
+	Name    string `json:"name"`
+	PID     int    `json:"pid,omitempty"`
+	Running bool   `json:"running"`
+	Healthy bool   `json:"healthy"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Status reports, for each component, whether its process runs and whether
+// its health check passes right now.
+func Status(ctx context.Context, c Config) []ComponentStatus {
+	var out []ComponentStatus
+	for _, comp := range components {
+		s := ComponentStatus{Name: comp.name}
+		if p, ok := c.pidFile(comp.name).running(); ok {
+			s.Running, s.PID = true, p.pid
+			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			if err := comp.ready(cctx, c); err != nil {
+				s.Detail = err.Error()
+			} else {
+				s.Healthy = true
+			}
+			cancel()
+		} else {
+			s.Detail = "not running"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// NomadClient and ConsulClient talk to this cluster's agents.
+func (c Config) NomadClient() (*nomad.Client, error) {
+	return nomad.NewClient(&nomad.Config{Address: c.NomadAddr()})
+}
+
+func (c Config) ConsulClient() (*consul.Client, error) {
+	return consul.NewClient(&consul.Config{Address: c.ConsulAddr(), Scheme: "http"})
+}
+
+func consulReady(ctx context.Context, c Config) error {
+	cli, err := c.ConsulClient()
+	if err != nil {
+		return err
+	}
+	leader, err := cli.Status().LeaderWithQueryOptions((&consul.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	if leader == "" {
+		return errors.New("no Consul leader yet")
+	}
+	return nil
+}
+
+func nomadReady(ctx context.Context, c Config) error {
+	cli, err := c.NomadClient()
+	if err != nil {
+		return err
+	}
+	q := (&nomad.QueryOptions{}).WithContext(ctx)
+	if leader, err := cli.Status().Leader(); err != nil || leader == "" {
+		return fmt.Errorf("no Nomad leader yet (%v)", err)
+	}
+	nodes, _, err := cli.Nodes().List(q)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if d, ok := n.Drivers["raw_exec"]; n.Status == "ready" && ok && d.Healthy {
+			return nil
+		}
+	}
+	return errors.New("no ready Nomad client with a healthy raw_exec driver yet")
+}
+
+func routerReady(ctx context.Context, c Config) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.RouterAdminURL()+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("router /healthz: %s %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	return nil
+}
+
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,154 @@
+// Package devcluster starts and stops a one-machine hostctl cluster — a
+// Consul server, a Nomad server+client and the hostctl router — under one
+// state directory, for `hostctl dev` and for the integration tests. Nothing
+// in the production path depends on it.
+package devcluster
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Ports are the loopback ports the cluster listens on. The defaults are the
+// upstream ones so the stock nomad and consul CLIs work without flags; tests
+// pick free ports so they never collide with a running demo.
+type Ports struct {
+	ConsulHTTP    int `json:"consul_http"`
+	ConsulServer  int `json:"consul_server"`
+	ConsulSerfLAN int `json:"consul_serf_lan"`
+	NomadHTTP     int `json:"nomad_http"`
+	NomadRPC      int `json:"nomad_rpc"`
+	NomadSerf     int `json:"nomad_serf"`
+	Router        int `json:"router"`
+	RouterAdmin   int `json:"router_admin"`
+}
+
+// DefaultPorts are used by `hostctl dev up` unless told otherwise.
+var DefaultPorts = Ports{
+	ConsulHTTP: 8500, ConsulServer: 8300, ConsulSerfLAN: 8301,
+	NomadHTTP: 4646, NomadRPC: 4647, NomadSerf: 4648,
+	Router: 8080, RouterAdmin: 8081,
+}
+
+// Config is everything `up` needs; it is saved in the state dir so `down`
+// and `status` act on the cluster that was started, whatever flags they get.
+type Config struct {
+	StateDir   string `json:"state_dir"`
+	NomadBin   string `json:"nomad_bin"`
+	ConsulBin  string `json:"consul_bin"`
+	HostctlBin string `json:"hostctl_bin"`
+	Ports      Ports  `json:"ports"`
+}
+
+// Addr is the loopback address every component binds to: the dev cluster
+// is never reachable from another machine.
+const Addr = "127.0.0.1"
+
+func (c Config) path(parts ...string) string {
+	return filepath.Join(append([]string{c.StateDir}, parts...)...)
+}
+
+func (c Config) configFile() string { return c.path("cluster.json") }
+
+// ConsulAddr, NomadAddr and RouterURL are what clients use to reach the
+// cluster.
+func (c Config) ConsulAddr() string { return Addr + ":" + strconv.Itoa(c.Ports.ConsulHTTP) }
+func (c Config) NomadAddr() string  { return "http://" + Addr + ":" + strconv.Itoa(c.Ports.NomadHTTP) }
+func (c Config) RouterURL() string  { return "http://" + Addr + ":" + strconv.Itoa(c.Ports.Router) }
+func (c Config) RouterAdminURL() string {
+	return "http://" + Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)
+}
+
+// nomadDataDir holds the allocation and task directories. Tasks run as
+// per-site users, so it and every directory above it must be traversable
+// (o+x) but not listable by others.
+func (c Config) nomadDataDir() string { return c.path("nomad") }
+
+// LoadConfig reads the config a previous `up` saved in stateDir.
+func LoadConfig(stateDir string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(filepath.Join(stateDir, "cluster.json"))
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", filepath.Join(stateDir, "cluster.json"), err)
+	}
+	return c, nil
+}
+
+func (c Config) save() error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(c.configFile(), append(b, '\n'), 0o600)
+}
+
+// prepareDirs creates the state layout. The state dir and the Nomad data
+// dir are 0711: site users must pass through to their task dirs, but may not
+// list who else is hosted here.
+func (c Config) prepareDirs() error {
+	for _, d := range []struct {
+		path string
+		mode fs.FileMode
+	}{
+		{c.StateDir, 0o711}, {c.nomadDataDir(), 0o711},
+		{c.path("consul"), 0o700}, {c.path("etc"), 0o700}, {c.path("log"), 0o700}, {c.path("run"), 0o700},
+	} {
+		if err := os.MkdirAll(d.path, d.mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(d.path, d.mode); err != nil {
+			return err
+		}
+	}
+	return checkTraversable(c.nomadDataDir())
+}
+
+// checkTraversable fails early, with the directory to blame, when a site
+// user could not reach its task dir: Nomad would otherwise report an opaque
+// "permission denied" from inside the task much later.
+func checkTraversable(dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("site processes could not reach their task directories: %s is mode %04o (needs o+x); choose a --state-dir outside it", d, fi.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
+
+// Validate checks that the binaries exist before anything is started.
+func (c Config) Validate() error {
+	var errs []error
+	for name, p := range map[string]string{"nomad": c.NomadBin, "consul": c.ConsulBin, "hostctl": c.HostctlBin} {
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			errs = append(errs, fmt.Errorf("%s binary %q is missing or not executable (run `make bootstrap`)", name, p))
+		}
+	}
+	if !filepath.IsAbs(c.StateDir) {
+		errs = append(errs, fmt.Errorf("state dir %q must be an absolute path", c.StateDir))
+	}
+	return errors.Join(errs...)
+}
+
+// PortsFrom lays the cluster's ports out consecutively from base, so tests
+// and a second cluster need only one number to stay out of each other's way.
+func PortsFrom(base int) Ports {
+	return Ports{
+		ConsulHTTP: base, ConsulServer: base + 1, ConsulSerfLAN: base + 2,
+		NomadHTTP: base + 3, NomadRPC: base + 4, NomadSerf: base + 5,
+		Router: base + 6, RouterAdmin: base + 7,
+	}
+}

@@ -1,0 +1,119 @@
+package devcluster
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// leftovers finds processes this cluster's Nomad client started that are
+// still alive. Nomad deliberately leaves raw_exec tasks running when its
+// agent stops (so an agent upgrade does not take sites down), so stopping
+// the agent alone would leak them. They are recognised by what ties them to
+// this state dir, never by name: a Nomad executor carries the data dir in
+// its arguments, and a task sits in a cgroup named after one of this data
+// dir's allocation IDs, and the agents' helpers work in the state dir.
+func (c Config) leftovers() []int {
+	dataDir := c.nomadDataDir()
+	allocs, _ := os.ReadDir(filepath.Join(dataDir, "alloc"))
+	var ids []string
+	for _, a := range allocs {
+		if a.IsDir() && len(a.Name()) == 36 {
+			ids = append(ids, a.Name())
+		}
+	}
+	procs, _ := os.ReadDir("/proc")
+	self := os.Getpid()
+	var pids []int
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil || pid == self || isZombie(pid) {
+			continue
+		}
+		if ownedBy(pid, c.StateDir, dataDir, ids) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func ownedBy(pid int, stateDir, dataDir string, allocIDs []string) bool {
+	base := "/proc/" + strconv.Itoa(pid)
+	if cwd, err := os.Readlink(base + "/cwd"); err == nil && (cwd == stateDir || strings.HasPrefix(cwd, stateDir+"/")) {
+		return true
+	}
+	if cmd, err := os.ReadFile(base + "/cmdline"); err == nil && strings.Contains(string(cmd), dataDir+"/") {
+		return true
+	}
+	cg, err := os.ReadFile(base + "/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, id := range allocIDs {
+		if strings.Contains(string(cg), id) {
+			return true
+		}
+	}
+	return false
+}
+
+func killAll(pids []int) {
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// unmountAll unmounts everything mounted below the state dir, deepest
+// first, and returns how many mounts it removed.
+func (c Config) unmountAll() (int, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return 0, err
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMount(f[4])
+		if strings.HasPrefix(mp, c.StateDir+"/") {
+			points = append(points, mp)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(points)))
+	var errs []error
+	n := 0
+	for _, mp := range points {
+		if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", mp, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// unescapeMount decodes the octal escapes (\040 for a space) mountinfo uses.
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

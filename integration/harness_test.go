@@ -1,0 +1,229 @@
+// Package integration runs hostctl end to end against a real dev cluster:
+// the pinned Nomad and Consul builds from scripts/bootstrap, the hostctl
+// binary built from this tree, real gunicorn. Nothing is mocked.
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cluster is one dev cluster under its own state dir and ports.
+type cluster struct {
+	t        *testing.T
+	bin      string
+	stateDir string
+	env      []string
+	router   string
+}
+
+func binDir(t *testing.T) string {
+	t.Helper()
+	cache := os.Getenv("HOSTCTL_CACHE")
+	if cache == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache = filepath.Join(d, "hostctl")
+	}
+	dir := filepath.Join(cache, "bin")
+	for _, b := range []string{"nomad", "consul"} {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			t.Fatalf("%s not found in %s: run scripts/bootstrap first (%v)", b, dir, err)
+		}
+	}
+	return dir
+}
+
+// newCluster builds hostctl and starts a dev cluster on free ports. The
+// cluster is torn down, and checked to have left nothing behind, when the
+// test ends.
+func newCluster(t *testing.T) *cluster {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("the integration test runs Nomad's raw_exec tasks as other users and needs root")
+	}
+	bins := binDir(t)
+	// Not t.TempDir(): its 0700 parents would lock the site user out of its
+	// task directories, which is exactly what the dev cluster checks for.
+	state, err := os.MkdirTemp("/tmp", "hostctl-it-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(state, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(state, "hostctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/hostctl").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	base := freePortBase(t)
+	c := &cluster{
+		t: t, bin: bin, stateDir: state,
+		router: "http://127.0.0.1:" + strconv.Itoa(base+6),
+		env: append(os.Environ(),
+			"HOSTCTL_STATE_DIR="+state,
+			"HOSTCTL_NOMAD_BIN="+filepath.Join(bins, "nomad"),
+			"HOSTCTL_CONSUL_BIN="+filepath.Join(bins, "consul"),
+			fmt.Sprintf("NOMAD_ADDR=http://127.0.0.1:%d", base+3),
+			fmt.Sprintf("CONSUL_HTTP_ADDR=127.0.0.1:%d", base),
+			"HOSTCTL_ROUTER_URL="+"http://127.0.0.1:"+strconv.Itoa(base+6),
+		),
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, name := range []string{"consul", "nomad", "router"} {
+				b, _ := os.ReadFile(filepath.Join(state, "log", name+".log"))
+				t.Logf("--- %s.log (tail) ---\n%s", name, tailLines(string(b), 30))
+			}
+		}
+		if out, err := c.run("dev", "down"); err != nil {
+			t.Errorf("dev down: %v\n%s", err, out)
+		}
+		c.assertNothingLeft()
+		_ = os.RemoveAll(state)
+	})
+	t0 := time.Now()
+	c.mustRun("dev", "up", "--port-base", strconv.Itoa(base))
+	t.Logf("dev up took %s", time.Since(t0).Round(time.Millisecond))
+	return c
+}
+
+func (c *cluster) run(args ...string) (string, error) {
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = c.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (c *cluster) mustRun(args ...string) string {
+	c.t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		c.t.Fatalf("hostctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// stage copies an example app where the site user can read it: the repo
+// may be checked out under a private home directory.
+func (c *cluster) stage(example string) string {
+	c.t.Helper()
+	dst := filepath.Join(c.stateDir, "sites", filepath.Base(example))
+	err := filepath.WalkDir(example, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(example, p)
+		if d.Name() == "__pycache__" || d.Name() == "data" {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	_ = os.Chmod(filepath.Join(c.stateDir, "sites"), 0o755)
+	return dst
+}
+
+// assertNothingLeft fails the test if any live process is still tied to
+// the state dir (by working directory, arguments or open files) or
+// anything is still mounted below it. Exited processes that this sandbox's
+// init has not reaped yet (zombies) hold nothing and are ignored.
+func (c *cluster) assertNothingLeft() {
+	c.t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		pid := e.Name()
+		if _, err := strconv.Atoi(pid); err != nil || pid == self {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i+1:], []byte(" Z")) {
+			continue
+		}
+		if why := tiedTo(pid, c.stateDir); why != "" {
+			cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+			c.t.Errorf("process %s left behind (%s): %s", pid, why, strings.ReplaceAll(string(cmd), "\x00", " "))
+		}
+	}
+	mounts, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if strings.Contains(line, " "+c.stateDir+"/") {
+			c.t.Errorf("mount left behind: %s", line)
+		}
+	}
+}
+
+func tiedTo(pid, dir string) string {
+	base := "/proc/" + pid
+	if cwd, err := os.Readlink(base + "/cwd"); err == nil && strings.HasPrefix(cwd+"/", dir+"/") {
+		return "cwd " + cwd
+	}
+	if cmd, err := os.ReadFile(base + "/cmdline"); err == nil && bytes.Contains(cmd, []byte(dir)) {
+		return "arguments"
+	}
+	fds, _ := os.ReadDir(base + "/fd")
+	for _, fd := range fds {
+		if target, err := os.Readlink(base + "/fd/" + fd.Name()); err == nil && strings.HasPrefix(target, dir+"/") {
+			return "open file " + target
+		}
+	}
+	return ""
+}
+
+// freePortBase finds eight consecutive free loopback ports below Nomad's
+// dynamic port range (20000-32000) and Linux's ephemeral range, so neither
+// a site nor an outgoing connection lands on one.
+func freePortBase(t *testing.T) int {
+	t.Helper()
+	for base := 15000 + (os.Getpid()%400)*10; base < 19990; base += 10 {
+		ok := true
+		for p := base; p < base+8 && ok; p++ {
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				continue
+			}
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,125 @@
+// Package routes is the router's routing core: which instances serve which
+// host. It knows nothing of Consul or HTTP; a source (the Consul watcher, a
+// test) builds a fresh immutable Table from []Site and publishes it through
+// a Store, and the proxy reads the current Table without taking a lock.
+package routes
+
+import (
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"sync/atomic"
+)
+
+// Backend is one running instance of a site that passed its health check.
+type Backend struct {
+	ID   string // stable per instance, for logs and metrics
+	Addr string // host:port
+}
+
+// Site is a site as a source sees it: its domains and its healthy backends.
+// A site with no backends is still routed, so it can answer 503 instead of
+// pretending the host is unknown.
+type Site struct {
+	Name     string
+	Domains  []string
+	Backends []Backend
+}
+
+// Route is what a lookup returns. Its fields never change after Build.
+type Route struct {
+	Site     string
+	Backends []Backend
+	next     atomic.Uint32
+}
+
+// Next picks the next backend round-robin; ok is false when the site has
+// no healthy instance.
+func (r *Route) Next() (Backend, bool) {
+	if len(r.Backends) == 0 {
+		return Backend{}, false
+	}
+	i := r.next.Add(1) - 1
+	return r.Backends[int(i%uint32(len(r.Backends)))], true
+}
+
+// Table maps hosts to routes. Exact hosts win over wildcards; a wildcard
+// "*.example.com" matches exactly one more label, as TLS wildcards do.
+type Table struct {
+	exact    map[string]*Route
+	wildcard map[string]*Route // keyed by the part after "*."
+	sites    int
+}
+
+// Build makes a Table from sites. Two sites claiming one domain is a
+// conflict: the domain goes to the site whose name sorts first, so the
+// outcome does not depend on source order, and the conflict is returned.
+func Build(sites []Site) (*Table, []error) {
+	sorted := append([]Site(nil), sites...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	t := &Table{exact: map[string]*Route{}, wildcard: map[string]*Route{}, sites: len(sorted)}
+	owner := map[string]string{}
+	var errs []error
+	for _, s := range sorted {
+		r := &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...)}
+		for _, d := range s.Domains {
+			d = strings.ToLower(strings.TrimSuffix(d, "."))
+			if prev, taken := owner[d]; taken {
+				errs = append(errs, fmt.Errorf("domain %q is claimed by sites %q and %q; routing it to %q", d, prev, s.Name, prev))
+				continue
+			}
+			owner[d] = s.Name
+			if rest, ok := strings.CutPrefix(d, "*."); ok {
+				t.wildcard[rest] = r
+			} else {
+				t.exact[d] = r
+			}
+		}
+	}
+	return t, errs
+}
+
+// Lookup finds the route for a Host header value (port and trailing dot
+// allowed, any case).
+func (t *Table) Lookup(host string) (*Route, bool) {
+	host = NormalizeHost(host)
+	if r, ok := t.exact[host]; ok {
+		return r, true
+	}
+	if _, rest, ok := strings.Cut(host, "."); ok {
+		if r, ok := t.wildcard[rest]; ok {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// Sites is how many sites the table was built from.
+func (t *Table) Sites() int { return t.sites }
+
+// NormalizeHost lowercases a Host header value and strips its port and
+// trailing dot.
+func NormalizeHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// Store holds the current Table. Readers never block; a writer replaces the
+// whole table at once, so a request sees either the old or the new routes,
+// never a mix.
+type Store struct{ p atomic.Pointer[Table] }
+
+// NewStore starts with an empty table: every host is unknown until a
+// source publishes.
+func NewStore() *Store {
+	s := &Store{}
+	t, _ := Build(nil)
+	s.p.Store(t)
+	return s
+}
+
+func (s *Store) Load() *Table     { return s.p.Load() }
+func (s *Store) Publish(t *Table) { s.p.Store(t) }
