@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 
-	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 )
@@ -23,14 +22,6 @@ func nomadClient(c *cli.Context) (*nomad.Client, error) {
 	cfg := nomad.DefaultConfig()
 	cfg.Address = c.String("nomad-addr")
 	return nomad.NewClient(cfg)
-}
-
-// consulClient honours CONSUL_HTTP_TOKEN and friends through Consul's own
-// DefaultConfig.
-func consulClient(c *cli.Context) (*consul.Client, error) {
-	cfg := consul.DefaultConfig()
-	cfg.Address = c.String("consul-addr")
-	return consul.NewClient(cfg)
 }
 
 // cacheDir is where bootstrap installs the pinned Nomad and Consul builds.

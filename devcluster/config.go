@@ -134,7 +134,7 @@ func (c Config) Validate() error {
 	var errs []error
 	for name, p := range map[string]string{"nomad": c.NomadBin, "consul": c.ConsulBin, "hostctl": c.HostctlBin} {
 		if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			errs = append(errs, fmt.Errorf("%s binary %q is missing or not executable (run `make bootstrap`)", name, p))
+			errs = append(errs, fmt.Errorf("%s binary %q is missing or not executable (run scripts/bootstrap)", name, p))
 		}
 	}
 	if !filepath.IsAbs(c.StateDir) {

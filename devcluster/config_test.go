@@ -1,0 +1,98 @@
+package devcluster
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestNomadConfig(t *testing.T) {
+	c := Config{StateDir: "/var/lib/x", Ports: PortsFrom(20000)}
+	n := c.nomadConfig()
+	client := n["client"].(map[string]any)
+	if client["network_interface"] != "lo" {
+		t.Errorf("network_interface = %v, want lo", client["network_interface"])
+	}
+	opts := client["options"].(map[string]string)
+	if !strings.Contains(opts["fingerprint.denylist"], "env_aws") {
+		t.Errorf("env_aws not denied: %v", opts)
+	}
+	raw := n["plugin"].(map[string]any)["raw_exec"].(map[string]any)["config"].(map[string]any)
+	if raw["enabled"] != true {
+		t.Errorf("raw_exec not enabled: %v", raw)
+	}
+	if got := n["consul"].(map[string]any)["address"]; got != "127.0.0.1:20000" {
+		t.Errorf("consul address = %v", got)
+	}
+	if got := n["ports"].(map[string]int)["http"]; got != 20003 {
+		t.Errorf("nomad http port = %d", got)
+	}
+	if n["data_dir"] != "/var/lib/x/nomad" {
+		t.Errorf("data_dir = %v", n["data_dir"])
+	}
+}
+
+func TestConsulConfig(t *testing.T) {
+	c := Config{StateDir: "/s", Ports: DefaultPorts}
+	cc := c.consulConfig()
+	ports := cc["ports"].(map[string]int)
+	if ports["http"] != 8500 || ports["dns"] != -1 || ports["grpc"] != -1 {
+		t.Errorf("ports = %v", ports)
+	}
+	if cc["client_addr"] != Addr || cc["bind_addr"] != Addr {
+		t.Errorf("consul listens beyond loopback: %v %v", cc["client_addr"], cc["bind_addr"])
+	}
+}
+
+func TestPortsFromDistinct(t *testing.T) {
+	p := PortsFrom(15000)
+	seen := map[int]bool{}
+	for _, v := range []int{p.ConsulHTTP, p.ConsulServer, p.ConsulSerfLAN, p.NomadHTTP, p.NomadRPC, p.NomadSerf, p.Router, p.RouterAdmin} {
+		if seen[v] || v < 15000 || v > 15007 {
+			t.Errorf("port %d repeated or out of range in %+v", v, p)
+		}
+		seen[v] = true
+	}
+}
+
+func TestCheckTraversable(t *testing.T) {
+	root := t.TempDir()
+	locked := filepath.Join(root, "locked")
+	inner := filepath.Join(locked, "inner")
+	if err := os.MkdirAll(inner, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(root, 0o711)
+	os.Chmod(locked, 0o700)
+	err := checkTraversable(inner)
+	if err == nil || !strings.Contains(err.Error(), locked+" is mode 0700") {
+		t.Errorf("checkTraversable = %v, want it to blame %s", err, locked)
+	}
+	os.Chmod(locked, 0o711)
+	// t.TempDir's own parents may be private; only the part we made counts.
+	if err := checkTraversable(inner); err != nil && strings.Contains(err.Error(), locked) {
+		t.Errorf("after chmod 0711: %v", err)
+	}
+}
+
+func TestValidateNamesMissingBinaries(t *testing.T) {
+	err := Config{StateDir: "relative", NomadBin: "/nonexistent/nomad", ConsulBin: "/bin/sh", HostctlBin: "/bin/sh"}.Validate()
+	if err == nil {
+		t.Fatal("accepted a missing nomad binary and a relative state dir")
+	}
+	for _, want := range []string{"/nonexistent/nomad", "scripts/bootstrap", "absolute"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestUnescapeMount(t *testing.T) {
+	if got := unescapeMount(`/a\040b/c`); got != "/a b/c" {
+		t.Errorf("got %q", got)
+	}
+	if got := unescapeMount("/plain"); got != "/plain" {
+		t.Errorf("got %q", got)
+	}
+}
