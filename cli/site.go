@@ -51,12 +51,18 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	return c.Args().First(), nil
 }
 
-func siteValidate(c *cli.Context) error {
+// specArg parses and validates the spec file named by the only argument.
+func specArg(c *cli.Context) (string, []jobs.Site, error) {
 	file, err := oneArg(c, "FILE")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	sites, err := jobs.ParseFile(file)
+	return file, sites, err
+}
+
+func siteValidate(c *cli.Context) error {
+	file, sites, err := specArg(c)
 	if err != nil {
 		return err
 	}
@@ -69,11 +75,7 @@ func siteValidate(c *cli.Context) error {
 // siteApply validates the whole file before registering anything, so a
 // mistake in the third site does not leave the first two half-deployed.
 func siteApply(c *cli.Context) error {
-	file, err := oneArg(c, "FILE")
-	if err != nil {
-		return err
-	}
-	sites, err := jobs.ParseFile(file)
+	_, sites, err := specArg(c)
 	if err != nil {
 		return err
 	}
