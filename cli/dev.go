@@ -69,12 +69,20 @@ func devUp(c *cli.Context) error {
 		HostctlBin: self,
 		Ports:      devcluster.DefaultPorts,
 	}
-	if b := c.Int("port-base"); b > 0 {
-		cfg.Ports = devcluster.PortsFrom(b)
-	}
-	if prev, err := devcluster.LoadConfig(cfg.StateDir); err == nil && anyRunning(c, prev) {
+	prev, err := devcluster.LoadConfig(cfg.StateDir)
+	switch {
+	case err == nil && devcluster.AnyRunning(prev):
 		// A second `up` attaches to the running cluster rather than starting
 		// a second one on other ports.
+		if c.IsSet("port-base") && devcluster.PortsFrom(c.Int("port-base")) != prev.Ports {
+			return fmt.Errorf("the dev cluster in %s is running on other ports; run `hostctl dev down` first", cfg.StateDir)
+		}
+		cfg.Ports = prev.Ports
+	case c.IsSet("port-base"):
+		cfg.Ports = devcluster.PortsFrom(c.Int("port-base"))
+	case err == nil:
+		// Restarting a stopped cluster keeps its ports, so the exports
+		// from `hostctl dev env` stay true.
 		cfg.Ports = prev.Ports
 	}
 	out := c.App.Writer
@@ -86,15 +94,6 @@ func devUp(c *cli.Context) error {
 		fmt.Fprintf(out, "Point hostctl at it with:  eval \"$(hostctl dev env --state-dir %s)\"\n", cfg.StateDir)
 	}
 	return nil
-}
-
-func anyRunning(c *cli.Context, cfg devcluster.Config) bool {
-	for _, s := range devcluster.Status(c.Context, cfg) {
-		if s.Running {
-			return true
-		}
-	}
-	return false
 }
 
 func devDown(c *cli.Context) error {

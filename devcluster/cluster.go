@@ -21,21 +21,26 @@ import (
 type component struct {
 	name  string
 	cmd   func(Config) (bin string, args []string)
-	ready func(context.Context, Config) error
+	ready func(context.Context, *probes) error
+	// dataDir, if set, is wiped before the component starts: `down` stops
+	// every site, so a dev cluster has no state worth keeping, and stale
+	// state costs time (a restarted Nomad client's old node identity is
+	// refused for ~20 s) and misleads readiness checks.
+	dataDir func(Config) string
 }
 
 var components = []component{
 	{"consul", func(c Config) (string, []string) {
 		return c.ConsulBin, []string{"agent", "-config-file", c.path("etc", "consul.json")}
-	}, consulReady},
+	}, consulReady, func(c Config) string { return c.path("consul") }},
 	{"nomad", func(c Config) (string, []string) {
 		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
-	}, nomadReady},
+	}, nomadReady, Config.nomadDataDir},
 	{"router", func(c Config) (string, []string) {
 		return c.HostctlBin, []string{"--consul-addr", c.ConsulAddr(), "router", "run",
 			"--listen", Addr + ":" + strconv.Itoa(c.Ports.Router),
 			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)}
-	}, routerReady},
+	}, routerReady, nil},
 }
 
 func (c Config) pidFile(name string) pidFile { return pidFile(c.path("run", name+".pid")) }
@@ -64,6 +69,10 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig()); err != nil {
 		return err
 	}
+	p, err := c.newProbes()
+	if err != nil {
+		return err
+	}
 	var started []string
 	defer func() {
 		if err != nil {
@@ -76,6 +85,11 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 		if p, ok := c.pidFile(comp.name).running(); ok {
 			fmt.Fprintf(out, "%-7s already running (pid %d)\n", comp.name, p.pid)
 		} else {
+			if comp.dataDir != nil {
+				if err := c.resetDataDir(comp.dataDir(c), out); err != nil {
+					return err
+				}
+			}
 			bin, args := comp.cmd(c)
 			p, err := startDetached(c.pidFile(comp.name), c.StateDir, c.logFile(comp.name), bin, args...)
 			if err != nil {
@@ -85,7 +99,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
 		}
 		t0 := time.Now()
-		if err := waitReady(ctx, c, comp); err != nil {
+		if err := waitReady(ctx, c, p, comp); err != nil {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}
 		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
@@ -93,7 +107,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	return nil
 }
 
-func waitReady(ctx context.Context, c Config, comp component) error {
+func waitReady(ctx context.Context, c Config, p *probes, comp component) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
 	var last error
@@ -101,7 +115,7 @@ func waitReady(ctx context.Context, c Config, comp component) error {
 		if _, ok := c.pidFile(comp.name).running(); !ok {
 			return errors.New("the process exited")
 		}
-		if last = comp.ready(ctx, c); last == nil {
+		if last = comp.ready(ctx, p); last == nil {
 			return nil
 		}
 		select {
@@ -110,6 +124,31 @@ func waitReady(ctx context.Context, c Config, comp component) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// resetDataDir empties a component's data dir, first clearing up after a
+// previous run that ended without `down` (a crash, a reboot): its task
+// processes and tmpfs mounts would otherwise outlive the wipe.
+func (c Config) resetDataDir(dir string, out io.Writer) error {
+	if pids := c.leftovers(); len(pids) > 0 {
+		fmt.Fprintf(out, "killing %d task process(es) left by an earlier run: %v\n", len(pids), pids)
+		killAll(pids)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if _, err := c.unmountAll(); err != nil {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, fi.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Chmod(dir, fi.Mode().Perm()) // Mkdir's mode is filtered by the umask
 }
 
 // Down drains every job (so Nomad stops the sites' processes), stops the
@@ -180,6 +219,17 @@ func drainJobs(ctx context.Context, c Config) (int, error) {
 	return len(list), errors.Join(errs...)
 }
 
+// AnyRunning reports whether any component recorded in c's state dir is
+// still the process that was started.
+func AnyRunning(c Config) bool {
+	for _, comp := range components {
+		if _, ok := c.pidFile(comp.name).running(); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // ComponentStatus is what `hostctl dev status` reports for one component.
 type ComponentStatus struct {
 	Name    string `json:"name"`
@@ -193,17 +243,22 @@ type ComponentStatus struct {
 // its health check passes right now.
 func Status(ctx context.Context, c Config) []ComponentStatus {
 	var out []ComponentStatus
+	probes, probeErr := c.newProbes()
 	for _, comp := range components {
 		s := ComponentStatus{Name: comp.name}
 		if p, ok := c.pidFile(comp.name).running(); ok {
 			s.Running, s.PID = true, p.pid
-			cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-			if err := comp.ready(cctx, c); err != nil {
+			err := probeErr
+			if err == nil {
+				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+				err = comp.ready(cctx, probes)
+				cancel()
+			}
+			if err != nil {
 				s.Detail = err.Error()
 			} else {
 				s.Healthy = true
 			}
-			cancel()
 		} else {
 			s.Detail = "not running"
 		}
@@ -221,12 +276,29 @@ func (c Config) ConsulClient() (*consul.Client, error) {
 	return consul.NewClient(&consul.Config{Address: c.ConsulAddr(), Scheme: "http"})
 }
 
-func consulReady(ctx context.Context, c Config) error {
-	cli, err := c.ConsulClient()
+// probes holds one client per agent for the readiness checks. They are
+// made once per operation: a client per probe would leave a keep-alive
+// connection behind every 200 ms until Nomad's per-IP limit refuses more.
+type probes struct {
+	nomad     *nomad.Client
+	consul    *consul.Client
+	routerURL string
+}
+
+func (c Config) newProbes() (*probes, error) {
+	n, err := c.NomadClient()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	leader, err := cli.Status().LeaderWithQueryOptions((&consul.QueryOptions{}).WithContext(ctx))
+	cc, err := c.ConsulClient()
+	if err != nil {
+		return nil, err
+	}
+	return &probes{nomad: n, consul: cc, routerURL: c.RouterAdminURL()}, nil
+}
+
+func consulReady(ctx context.Context, p *probes) error {
+	leader, err := p.consul.Status().LeaderWithQueryOptions((&consul.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return err
 	}
@@ -236,16 +308,12 @@ func consulReady(ctx context.Context, c Config) error {
 	return nil
 }
 
-func nomadReady(ctx context.Context, c Config) error {
-	cli, err := c.NomadClient()
-	if err != nil {
-		return err
-	}
+func nomadReady(ctx context.Context, p *probes) error {
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
-	if leader, err := cli.Status().Leader(); err != nil || leader == "" {
+	if leader, err := p.nomad.Status().Leader(); err != nil || leader == "" {
 		return fmt.Errorf("no Nomad leader yet (%v)", err)
 	}
-	nodes, _, err := cli.Nodes().List(q)
+	nodes, _, err := p.nomad.Nodes().List(q)
 	if err != nil {
 		return err
 	}
@@ -257,8 +325,8 @@ func nomadReady(ctx context.Context, c Config) error {
 	return errors.New("no ready Nomad client with a healthy raw_exec driver yet")
 }
 
-func routerReady(ctx context.Context, c Config) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.RouterAdminURL()+"/healthz", nil)
+func routerReady(ctx context.Context, p *probes) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.routerURL+"/healthz", nil)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,20 @@ func (c Config) leftovers() []int {
 			ids = append(ids, a.Name())
 		}
 	}
+	// Components that are running as recorded are this cluster's, not
+	// leftovers: a sweep before starting Nomad must spare the Consul agent
+	// started a moment ago in the same state dir.
+	spare := map[int]bool{os.Getpid(): true}
+	for _, comp := range components {
+		if p, ok := c.pidFile(comp.name).running(); ok {
+			spare[p.pid] = true
+		}
+	}
 	procs, _ := os.ReadDir("/proc")
-	self := os.Getpid()
 	var pids []int
 	for _, p := range procs {
 		pid, err := strconv.Atoi(p.Name())
-		if err != nil || pid == self || isZombie(pid) {
+		if err != nil || spare[pid] || isZombie(pid) {
 			continue
 		}
 		if ownedBy(pid, c.StateDir, dataDir, ids) {
