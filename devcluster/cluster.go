@@ -69,7 +69,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig()); err != nil {
 		return err
 	}
-	p, err := c.newProbes()
+	probe, err := c.newProbes()
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
 		}
 		t0 := time.Now()
-		if err := waitReady(ctx, c, p, comp); err != nil {
+		if err := waitReady(ctx, c, probe, comp); err != nil {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}
 		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
