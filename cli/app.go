@@ -19,6 +19,7 @@ func NewApp() *cli.App {
 			devCommand(),
 			siteCommand(),
 			routerCommand(),
+			launchCommand(),
 		},
 	}
 }

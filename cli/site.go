@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hostctl/hostctl/accounts"
 	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
 )
@@ -88,7 +89,11 @@ func siteApply(c *cli.Context) error {
 	out := c.App.Writer
 	for _, s := range sites {
 		t0 := time.Now()
-		if err := deploy.Apply(ctx, nc, jobs.Render(s), out); err != nil {
+		uid, err := accounts.UID(ctx, nc, s.Name)
+		if err != nil {
+			return fmt.Errorf("%s: assigning its uid: %w", s.Name, err)
+		}
+		if err := deploy.Apply(ctx, nc, jobs.Render(s, uid), out); err != nil {
 			return err
 		}
 		routerURL := c.String("router-url")

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+
+	"github.com/hostctl/hostctl/jobs"
 )
 
 // consulConfig is the single-server Consul agent. gRPC, DNS and WAN are off:
@@ -52,6 +54,9 @@ func (c Config) nomadConfig() map[string]any {
 			// Dynamic ports are handed out on loopback: the router is the only
 			// way in.
 			"network_interface": "lo",
+			// Site tasks run through this binary's `launch` (package
+			// sandbox); jobs are constrained to nodes that advertise one.
+			"meta": map[string]string{jobs.LauncherMeta: c.HostctlBin},
 			"options": map[string]string{
 				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
 				"driver.allowlist":     "raw_exec",

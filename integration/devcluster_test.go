@@ -94,7 +94,7 @@ func TestSiteLifecycle(t *testing.T) {
 		}
 	})
 
-	t.Run("runs as an unprivileged user", func(t *testing.T) {
+	t.Run("runs as its own site uid", func(t *testing.T) {
 		allocs, _, err := nc.Jobs().Allocations("hello", false, nil)
 		if err != nil || len(allocs) == 0 {
 			t.Fatalf("allocations: %v %d", err, len(allocs))
@@ -104,8 +104,8 @@ func TestSiteLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if uid := statUID(st); uid == 0 {
-			t.Errorf("gunicorn (pid %s) runs as root", pid)
+		if uid := statUID(st); uid < 2_000_000 {
+			t.Errorf("gunicorn (pid %s) runs as uid %d, want one from the site range", pid, uid)
 		}
 	})
 

@@ -69,16 +69,3 @@ func CheckWSGI(s string) error {
 	}
 	return nil
 }
-
-var userRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-
-// CheckUser reports why u is not a usable Unix account name for a task.
-func CheckUser(u string) error {
-	if u == "root" {
-		return fmt.Errorf("user %q is not allowed: sites never run as root", u)
-	}
-	if !userRE.MatchString(u) {
-		return fmt.Errorf("user %q is not a valid Unix user name", u)
-	}
-	return nil
-}

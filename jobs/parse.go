@@ -18,7 +18,6 @@ type siteBlock struct {
 	Domains   []string        `hcl:"domains"`
 	App       *string         `hcl:"app,optional"`
 	WSGI      string          `hcl:"wsgi"`
-	User      *string         `hcl:"user,optional"`
 	Release   [][]string      `hcl:"release,optional"`
 	Processes []*processBlock `hcl:"process,block"`
 	Health    *healthBlock    `hcl:"health,block"`
@@ -171,13 +170,6 @@ func decodeSite(blk *hcl.Block, baseDir string) (Site, hcl.Diagnostics) {
 		diags = append(diags, errAt("Invalid wsgi", err, attrRange(sb.Body, "wsgi", blk.DefRange)))
 	}
 	s.AppDir, diags = decodeAppDir(sb, baseDir, blk.DefRange, diags)
-	s.User = DefaultUser
-	if sb.User != nil {
-		s.User = *sb.User
-		if err := CheckUser(s.User); err != nil {
-			diags = append(diags, errAt("Invalid user", err, attrRange(sb.Body, "user", blk.DefRange)))
-		}
-	}
 	for i, argv := range sb.Release {
 		if len(argv) == 0 || argv[0] == "" {
 			diags = append(diags, errAt("Invalid release command", fmt.Errorf("release command %d is empty", i+1), itemRange(sb.Body, "release", i, blk.DefRange)))

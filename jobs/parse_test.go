@@ -36,7 +36,6 @@ site "hello" {
 		{"domains", strings.Join(s.Domains, ","), "hello.localhost,*.hello.example.com"},
 		{"instances", s.Web.Instances, DefaultInstances},
 		{"workers", s.Web.Workers, DefaultWorkers},
-		{"user", s.User, DefaultUser},
 		{"health path", s.Health.Path, DefaultHealthPath},
 		{"health interval", s.Health.Interval, DefaultHealthInterval},
 	}
@@ -53,7 +52,6 @@ site "a" {
   domains = ["a.localhost"]
   app     = "app"
   wsgi    = "pkg.wsgi:app"
-  user    = "www-data"
   process "web" {
     instances = 3
     workers   = 4
@@ -78,8 +76,8 @@ site "b" {
 		t.Fatalf("sites = %d, want %d", got, want)
 	}
 	a := sites[0]
-	if a.Web.Instances != 3 || a.Web.Workers != 4 || a.User != "www-data" {
-		t.Errorf("web = %+v user %q", a.Web, a.User)
+	if a.Web.Instances != 3 || a.Web.Workers != 4 {
+		t.Errorf("web = %+v", a.Web)
 	}
 	if a.Health != (Health{Path: "/healthz", Interval: 5 * time.Second, Timeout: time.Second}) {
 		t.Errorf("health = %+v", a.Health)
@@ -108,7 +106,7 @@ func TestParseRejects(t *testing.T) {
 		{"no domains", "site \"x\" {\n  domains = []\n  wsgi = \"app\"\n  app = \"app\"\n}", []string{"bad.hcl:2:13", "at least one domain"}},
 		{"bad wsgi", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app; rm -rf /\"\n  app = \"app\"\n}", []string{"bad.hcl:3:10", "Invalid wsgi"}},
 		{"missing app dir", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"nope\"\n}", []string{"bad.hcl:4:9", "does not exist"}},
-		{"root user", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  user = \"root\"\n}", []string{"bad.hcl:5:10", "never run as root"}},
+		{"user is assigned", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  user = \"root\"\n}", []string{"bad.hcl:5:3", `"user" is not expected`}},
 		{"workers", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    workers = 0\n  }\n}", []string{"bad.hcl:6:15", "between 1 and 64"}},
 		{"other process", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"celery\" {\n  }\n}", []string{"bad.hcl:5:11", "only the \"web\" process"}},
 		{"health", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  health {\n    interval = \"soon\"\n  }\n}", []string{"bad.hcl:6:16", "Invalid health interval"}},

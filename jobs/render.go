@@ -18,6 +18,12 @@ const (
 	MetaSite = "hostctl_site"
 	// MetaDomains lists a site's domains, comma separated, on its service.
 	MetaDomains = "hostctl_domains"
+	// MetaUID records the site's uid on its job, for operators.
+	MetaUID = "hostctl_uid"
+	// LauncherMeta is the client meta key under which each Nomad node
+	// advertises its hostctl binary; site tasks run through it (see
+	// package sandbox), so they are only placed on nodes that have one.
+	LauncherMeta = "hostctl_launcher"
 	// PortLabel is the Nomad port gunicorn binds to.
 	PortLabel = "http"
 	// Gunicorn is Debian's gunicorn, bound to Debian's /usr/bin/python3
@@ -27,13 +33,15 @@ const (
 	Python = "/usr/bin/python3"
 )
 
-// Render builds the Nomad job for a validated site. The job is one task
-// group "web" whose raw_exec task runs gunicorn on a dynamic loopback-or-node
-// port; its Consul service carries the domains so the router needs nothing
-// but Consul to route.
-func Render(s Site) *api.Job {
+// Render builds the Nomad job for a validated site whose processes run as
+// uid (see package accounts). The job is one task group "web" whose
+// raw_exec task runs gunicorn, through the hostctl launcher, on a dynamic
+// port; its Consul service carries the domains so the router needs
+// nothing but Consul to route.
+func Render(s Site, uid int) *api.Job {
 	job := api.NewServiceJob(s.Name, s.Name, "", 50)
-	job.Meta = map[string]string{MetaSite: s.Name}
+	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid)}
+	job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
 
 	tg := api.NewTaskGroup("web", s.Web.Instances)
 	tg.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
@@ -49,9 +57,9 @@ func Render(s Site) *api.Job {
 	}
 	tg.Services = []*api.Service{webService(s)}
 	if len(s.Release) > 0 {
-		tg.AddTask(releaseTask(s))
+		tg.AddTask(releaseTask(s, uid))
 	}
-	tg.AddTask(webTask(s))
+	tg.AddTask(webTask(s, uid))
 	job.AddTaskGroup(tg)
 	return job
 }
@@ -81,13 +89,9 @@ func webService(s Site) *api.Service {
 	}
 }
 
-func webTask(s Site) *api.Task {
+func webTask(s Site, uid int) *api.Task {
 	t := api.NewTask("gunicorn", "raw_exec")
-	t.User = s.User
-	t.Config = map[string]any{
-		"command": Gunicorn,
-		"args":    GunicornArgs(s),
-	}
+	t.Config = launched(uid, append([]string{Gunicorn}, GunicornArgs(s)...))
 	t.Env = siteEnv(s)
 	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
 	// Longer than gunicorn's graceful timeout so in-flight requests finish.
@@ -123,19 +127,25 @@ for argv in cmds:
 // releaseTask runs the release commands as a prestart task: gunicorn does
 // not start in an instance until they succeed, and if they fail the
 // instance never turns healthy, so the deployment fails and auto-reverts.
-func releaseTask(s Site) *api.Task {
+func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
 	t := api.NewTask("release", "raw_exec")
-	t.User = s.User
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
-	t.Config = map[string]any{
-		"command": Python,
-		"args":    []string{"-c", releaseRunner, s.AppDir, string(cmds)},
-	}
+	t.Config = launched(uid, []string{Python, "-c", releaseRunner, s.AppDir, string(cmds)})
 	t.Env = siteEnv(s)
 	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
+}
+
+// launched is the raw_exec config that runs argv as the site: Nomad starts
+// the launcher as root, and the launcher closes the task's directories,
+// drops to uid and execs argv.
+func launched(uid int, argv []string) map[string]any {
+	return map[string]any{
+		"command": "${meta." + LauncherMeta + "}",
+		"args":    append([]string{"launch", "--uid", strconv.Itoa(uid), "--"}, argv...),
+	}
 }
 
 // GunicornArgs is the gunicorn command line for a site; exported so the

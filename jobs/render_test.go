@@ -8,12 +8,12 @@ import (
 func TestRender(t *testing.T) {
 	s := Site{
 		Name: "hello", Domains: []string{"hello.localhost", "www.hello.localhost"},
-		AppDir: "/srv/hello", WSGI: "app:application", User: "nobody",
+		AppDir: "/srv/hello", WSGI: "app:application",
 		Web:    Web{Instances: 2, Workers: 3, MemoryMB: 128, CPU: 100},
 		Health: Health{Path: "/healthz", Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout},
 	}
-	job := Render(s)
-	if *job.ID != "hello" || *job.Type != "service" || job.Meta[MetaSite] != "hello" {
+	job := Render(s, 2000042)
+	if *job.ID != "hello" || *job.Type != "service" || job.Meta[MetaSite] != "hello" || job.Meta[MetaUID] != "2000042" {
 		t.Errorf("job id=%q type=%q meta=%v", *job.ID, *job.Type, job.Meta)
 	}
 	if len(job.TaskGroups) != 1 {
@@ -44,13 +44,21 @@ func TestRender(t *testing.T) {
 		t.Errorf("check = %+v", chk)
 	}
 	task := tg.Tasks[0]
-	if task.Driver != "raw_exec" || task.User != "nobody" {
+	// The task starts as root only to be dropped to the site's uid by the
+	// launcher: a Nomad task user would skip closing the task dirs.
+	if task.Driver != "raw_exec" || task.User != "" {
 		t.Errorf("task driver=%q user=%q", task.Driver, task.User)
 	}
-	if task.Config["command"] != Gunicorn {
+	if task.Config["command"] != "${meta.hostctl_launcher}" {
 		t.Errorf("command = %v", task.Config["command"])
 	}
 	args := task.Config["args"].([]string)
+	if !slices.Equal(args[:5], []string{"launch", "--uid", "2000042", "--", Gunicorn}) {
+		t.Errorf("args do not go through the launcher: %v", args[:5])
+	}
+	if c := job.Constraints; len(c) != 1 || c[0].LTarget != "${meta.hostctl_launcher}" || c[0].Operand != "is_set" {
+		t.Errorf("constraints = %+v", c)
+	}
 	for _, want := range [][]string{{"--bind", "${NOMAD_ADDR_http}"}, {"--workers", "3"}, {"--chdir", "/srv/hello"}} {
 		i := slices.Index(args, want[0])
 		if i < 0 || args[i+1] != want[1] {

@@ -23,8 +23,6 @@ type Site struct {
 	// gunicorn starts in each new instance; one failing fails the deploy.
 	// Each is an argv list: no shell ever parses them.
 	Release [][]string
-	// User is the Unix account the site's processes run as.
-	User string
 	// SpecFile is where the site was declared, for messages.
 	SpecFile string
 }
@@ -55,6 +53,4 @@ const (
 	DefaultHealthPath     = "/"
 	DefaultHealthInterval = 2 * time.Second
 	DefaultHealthTimeout  = 2 * time.Second
-	// DefaultUser keeps gunicorn off root until per-site accounts exist.
-	DefaultUser = "nobody"
 )

@@ -1,0 +1,108 @@
+// Package accounts gives every site a stable Unix uid of its own. The
+// uid is what keeps sites apart on a shared node (file ownership, process
+// signalling, /proc), so two sites must never share one, and a site must
+// keep its uid across deploys and nodes because its files (media, task
+// data) are owned by it.
+//
+// Assignments live in Nomad Variables, which every operator's CLI and
+// every node already trusts: hostctl/sites/<site>/account names the uid,
+// and hostctl/uids/<uid> names the site. Both are written create-only
+// (check-and-set index 0), so two concurrent applies can never hand out
+// the same uid or give one site two.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/sandbox"
+)
+
+const (
+	uidPrefix = "hostctl/uids/"
+)
+
+func sitePath(site string) string { return "hostctl/sites/" + site + "/account" }
+
+// UID returns the site's uid, assigning the lowest free one on first use.
+func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return 0, err
+	}
+	vars := nc.Variables()
+	q := (&nomad.QueryOptions{}).WithContext(ctx)
+	w := (&nomad.WriteOptions{}).WithContext(ctx)
+	for attempt := 0; attempt < 20; attempt++ {
+		if uid, ok, err := lookup(vars, site, q); err != nil || ok {
+			return uid, err
+		}
+		uid, err := lowestFree(vars, q)
+		if err != nil {
+			return 0, err
+		}
+		reserve := &nomad.Variable{Path: uidPrefix + strconv.Itoa(uid), Items: nomad.VariableItems{"site": site}}
+		if _, _, err := vars.CheckedCreate(reserve, w); err != nil {
+			if isConflict(err) {
+				continue // someone took that uid first; look again
+			}
+			return 0, err
+		}
+		claim := &nomad.Variable{Path: sitePath(site), Items: nomad.VariableItems{"uid": strconv.Itoa(uid)}}
+		if _, _, err := vars.CheckedCreate(claim, w); err != nil {
+			// Another apply of this same site won: give the uid back and
+			// use the one it recorded.
+			_, _ = vars.Delete(reserve.Path, w)
+			if isConflict(err) {
+				continue
+			}
+			return 0, err
+		}
+		return uid, nil
+	}
+	return 0, fmt.Errorf("could not assign a uid to %s: too much contention", site)
+}
+
+func lookup(vars *nomad.Variables, site string, q *nomad.QueryOptions) (int, bool, error) {
+	v, _, err := vars.Peek(sitePath(site), q)
+	if err != nil || v == nil {
+		return 0, false, err
+	}
+	uid, err := strconv.Atoi(v.Items["uid"])
+	if err == nil {
+		err = sandbox.CheckUID(uid)
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("%s holds a bad uid %q: %w", sitePath(site), v.Items["uid"], err)
+	}
+	return uid, true, nil
+}
+
+func lowestFree(vars *nomad.Variables, q *nomad.QueryOptions) (int, error) {
+	list, _, err := vars.PrefixList(uidPrefix, q)
+	if err != nil {
+		return 0, err
+	}
+	used := make(map[int]bool, len(list))
+	for _, m := range list {
+		if n, err := strconv.Atoi(strings.TrimPrefix(m.Path, uidPrefix)); err == nil {
+			used[n] = true
+		}
+	}
+	for uid := sandbox.MinUID; uid <= sandbox.MaxUID; uid++ {
+		if !used[uid] {
+			return uid, nil
+		}
+	}
+	return 0, errors.New("every site uid is taken")
+}
+
+func isConflict(err error) bool {
+	var cas nomad.ErrCASConflict
+	return errors.As(err, &cas)
+}

@@ -1,0 +1,63 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/landlock-lsm/go-landlock/landlock"
+	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+)
+
+// writeAccess is every kind of filesystem change Landlock can police.
+// Reads and execution are left to Unix permissions (the site's own uid and
+// 0700 directories), so the interpreter, libraries and the app's code load
+// as usual; writing is what Landlock confines to the site's directories —
+// in particular, no site can leave files in /tmp or /dev/shm for another.
+const writeAccess = landlock.AccessFSSet(llsys.AccessFSWriteFile | llsys.AccessFSRemoveDir | llsys.AccessFSRemoveFile |
+	llsys.AccessFSMakeChar | llsys.AccessFSMakeDir | llsys.AccessFSMakeReg | llsys.AccessFSMakeSock |
+	llsys.AccessFSMakeFifo | llsys.AccessFSMakeBlock | llsys.AccessFSMakeSym | llsys.AccessFSTruncate)
+
+// devFiles may be written by anyone, and programs expect to.
+var devFiles = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
+
+func dropAndExec(spec Spec) error {
+	bin, err := exec.LookPath(spec.Argv[0])
+	if err != nil {
+		return err
+	}
+	taskDir := filepath.Dir(spec.Dirs.Task)
+	env := append(os.Environ(),
+		"HOME="+spec.Dirs.Task,
+		"TMPDIR="+filepath.Join(taskDir, "tmp"),
+	)
+	// No core dumps: they would carry secrets and database passwords into
+	// files outside the site's control.
+	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
+		return err
+	}
+	if err := syscall.Setgroups(nil); err != nil {
+		return fmt.Errorf("setgroups: %w", err)
+	}
+	if err := syscall.Setgid(spec.UID); err != nil {
+		return fmt.Errorf("setgid: %w", err)
+	}
+	if err := syscall.Setuid(spec.UID); err != nil {
+		return fmt.Errorf("setuid: %w", err)
+	}
+	if err := syscall.Setuid(0); err == nil {
+		return errors.New("regained root after dropping privileges")
+	}
+	writable := append([]string{spec.Dirs.Alloc, taskDir}, spec.ExtraWritable...)
+	cfg := landlock.MustConfig(writeAccess)
+	if err := cfg.BestEffort().RestrictPaths(
+		landlock.PathAccess(writeAccess, writable...),
+		landlock.PathAccess(landlock.AccessFSSet(llsys.AccessFSWriteFile|llsys.AccessFSTruncate), devFiles...).IgnoreIfMissing(),
+	); err != nil {
+		return fmt.Errorf("landlock: %w", err)
+	}
+	return syscall.Exec(bin, spec.Argv, env)
+}

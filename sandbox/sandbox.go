@@ -1,0 +1,83 @@
+// Package sandbox is the small launcher that stands between Nomad's
+// raw_exec driver and a site's processes. Nomad starts it as root in the
+// task's directories; it closes those directories to everyone but the
+// site's own uid (Nomad creates them world-writable), confines the
+// process's writes to them with Landlock where the kernel has it, drops to
+// the site's uid and gid with no supplementary groups, and execs the real
+// command, which therefore receives Nomad's signals directly.
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Site uids and gids come from a range of their own, far above the ones
+// Debian hands out (below 60000), systemd's dynamic users (61184-65519),
+// nobody (65534) and the usual container sub-uid ranges (100000-165535).
+const (
+	MinUID = 2_000_000
+	MaxUID = 2_999_999
+)
+
+// Spec is everything the launcher needs for one process.
+type Spec struct {
+	UID int
+	// Dirs are Nomad's directories for this task, from its environment.
+	Dirs Dirs
+	// ExtraWritable are further directories the site may write (its media
+	// store, say); everything else on the machine is read-only to it.
+	ExtraWritable []string
+	Argv          []string
+}
+
+// Dirs are the directories Nomad gives a task (NOMAD_ALLOC_DIR etc.).
+type Dirs struct {
+	Alloc   string // shared by the allocation's tasks: data/, tmp/, logs/
+	Task    string // the task's local/ dir; its parent is the task dir
+	Secrets string
+}
+
+// DirsFromEnv reads the task's directories from the variables Nomad sets.
+func DirsFromEnv() (Dirs, error) {
+	d := Dirs{
+		Alloc:   os.Getenv("NOMAD_ALLOC_DIR"),
+		Task:    os.Getenv("NOMAD_TASK_DIR"),
+		Secrets: os.Getenv("NOMAD_SECRETS_DIR"),
+	}
+	for name, p := range map[string]string{"NOMAD_ALLOC_DIR": d.Alloc, "NOMAD_TASK_DIR": d.Task, "NOMAD_SECRETS_DIR": d.Secrets} {
+		if p == "" || !filepath.IsAbs(p) {
+			return d, fmt.Errorf("%s is %q; the launcher runs only as a Nomad task", name, p)
+		}
+	}
+	return d, nil
+}
+
+// CheckUID refuses uids outside the site range, so a bad job can never
+// make the launcher hand root or a system account to a site.
+func CheckUID(uid int) error {
+	if uid < MinUID || uid > MaxUID {
+		return fmt.Errorf("uid %d is outside the site range %d-%d", uid, MinUID, MaxUID)
+	}
+	return nil
+}
+
+// Launch prepares the task and replaces the current process with
+// spec.Argv. It returns only on failure.
+func Launch(spec Spec) error {
+	if err := CheckUID(spec.UID); err != nil {
+		return err
+	}
+	if len(spec.Argv) == 0 {
+		return errors.New("no command to run")
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("the launcher must start as root to prepare the task's directories")
+	}
+	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
+		return fmt.Errorf("closing task directories: %w", err)
+	}
+	return dropAndExec(spec)
+}

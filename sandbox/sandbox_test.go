@@ -1,0 +1,147 @@
+package sandbox
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The test binary doubles as the launcher: run with HOSTCTL_SANDBOX_CHILD
+// set, it launches the rest of its arguments the way `hostctl launch` does.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOSTCTL_SANDBOX_CHILD") == "1" {
+		dirs, err := DirsFromEnv()
+		if err == nil {
+			err = Launch(Spec{UID: siteUID, Dirs: dirs, Argv: os.Args[1:]})
+		}
+		os.Stderr.WriteString("launch: " + err.Error() + "\n")
+		os.Exit(111)
+	}
+	os.Exit(m.Run())
+}
+
+const siteUID = MinUID + 7
+
+// fakeAlloc lays out directories the way Nomad does for a raw_exec task,
+// world-writable as Nomad leaves them.
+func fakeAlloc(t *testing.T) (Dirs, string) {
+	t.Helper()
+	root, err := os.MkdirTemp("/tmp", "sandbox-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	os.Chmod(root, 0o711)
+	alloc := filepath.Join(root, "allocid")
+	d := Dirs{
+		Alloc:   filepath.Join(alloc, "alloc"),
+		Task:    filepath.Join(alloc, "web", "local"),
+		Secrets: filepath.Join(alloc, "web", "secrets"),
+	}
+	for _, p := range []string{d.Alloc + "/data", d.Alloc + "/tmp", d.Alloc + "/logs", d.Task, d.Secrets, alloc + "/web/tmp"} {
+		if err := os.MkdirAll(p, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filepath.Walk(alloc, func(p string, _ os.FileInfo, _ error) error { return os.Chmod(p, 0o777) })
+	os.WriteFile(filepath.Join(d.Secrets, "db.env"), []byte("DATABASE_URL=secret\n"), 0o644)
+	return d, root
+}
+
+func requireRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Fatal("the launcher prepares directories and drops privileges: run the tests as root")
+	}
+}
+
+func TestLockDirs(t *testing.T) {
+	requireRoot(t)
+	d, _ := fakeAlloc(t)
+	if err := lockDirs(d, siteUID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		uid  int
+		mode os.FileMode
+	}{
+		{filepath.Dir(d.Alloc), 0, 0o711},
+		{d.Alloc, siteUID, 0o700},
+		{d.Alloc + "/data", siteUID, 0o700},
+		{d.Alloc + "/logs", 0, 0o700},
+		{filepath.Dir(d.Task), siteUID, 0o700},
+		{d.Task, siteUID, 0o700},
+		{d.Secrets, siteUID, 0o500},
+	} {
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		if int(st.Uid) != c.uid || fi.Mode().Perm() != c.mode {
+			t.Errorf("%s: uid %d mode %04o, want uid %d mode %04o", c.path, st.Uid, fi.Mode().Perm(), c.uid, c.mode)
+		}
+	}
+}
+
+// launch runs a shell script under the launcher with Nomad's variables
+// pointing at d, and returns its output.
+func launch(t *testing.T, d Dirs, script string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "/bin/sh", "-c", script)
+	cmd.Env = append(os.Environ(), "HOSTCTL_SANDBOX_CHILD=1",
+		"NOMAD_ALLOC_DIR="+d.Alloc, "NOMAD_TASK_DIR="+d.Task, "NOMAD_SECRETS_DIR="+d.Secrets)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestLaunchDropsAndConfines(t *testing.T) {
+	requireRoot(t)
+	d, root := fakeAlloc(t)
+	// Another site's private directory on the same node.
+	other := filepath.Join(root, "other-site")
+	os.Mkdir(other, 0o700)
+	os.Chown(other, siteUID+1, siteUID+1)
+	os.WriteFile(filepath.Join(other, "code.py"), []byte("SECRET = 1\n"), 0o600)
+	os.Chown(filepath.Join(other, "code.py"), siteUID+1, siteUID+1)
+
+	out, err := launch(t, d, `
+echo "uid=$(id -u) gid=$(id -g) groups=$(id -G)"
+echo "home=$HOME"
+cat "$NOMAD_SECRETS_DIR/db.env"
+echo ok > "$NOMAD_TASK_DIR/written" && echo "task dir: writable"
+echo ok > "$NOMAD_ALLOC_DIR/data/written" && echo "alloc data: writable"
+echo x > /tmp/sandbox-escape-$$ 2>/dev/null && echo "tmp: WRITABLE" || echo "tmp: denied"
+echo x > /dev/shm/sandbox-escape-$$ 2>/dev/null && echo "shm: WRITABLE" || echo "shm: denied"
+cat ` + other + `/code.py 2>/dev/null && echo "other site: READABLE" || echo "other site: denied"
+ls ` + filepath.Dir(d.Alloc) + ` 2>/dev/null && echo "alloc root: LISTABLE" || echo "alloc root: denied"
+echo x >/dev/null && echo "devnull: ok"
+`)
+	if err != nil {
+		t.Fatalf("launch: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"uid=2000007 gid=2000007 groups=2000007", "home=" + d.Task, "DATABASE_URL=secret",
+		"task dir: writable", "alloc data: writable", "tmp: denied", "shm: denied",
+		"other site: denied", "alloc root: denied", "devnull: ok",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	matches, _ := filepath.Glob("/tmp/sandbox-escape-*")
+	if len(matches) > 0 {
+		t.Errorf("the site wrote outside its directories: %v", matches)
+	}
+}
+
+func TestLaunchRefusesBadUID(t *testing.T) {
+	for _, uid := range []int{0, 1000, 65534, MaxUID + 1} {
+		if err := Launch(Spec{UID: uid, Argv: []string{"/bin/true"}}); err == nil || !strings.Contains(err.Error(), "outside the site range") {
+			t.Errorf("uid %d: %v", uid, err)
+		}
+	}
+}
