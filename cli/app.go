@@ -18,6 +18,7 @@ func NewApp() *cli.App {
 		Commands: []*cli.Command{
 			devCommand(),
 			siteCommand(),
+			secretCommand(),
 			routerCommand(),
 			launchCommand(),
 		},

@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -114,19 +114,16 @@ func devStatus(c *cli.Context) error {
 		return fmt.Errorf("no dev cluster in %s: %w", c.String("state-dir"), err)
 	}
 	st := devcluster.Status(c.Context, cfg)
-	if c.String("output") == "json" {
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
-			return err
-		}
-	} else {
-		tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+	err = printOut(c, st, func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "COMPONENT\tPID\tRUNNING\tHEALTHY\tDETAIL")
 		for _, s := range st {
 			fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\n", s.Name, s.PID, s.Running, s.Healthy, s.Detail)
 		}
 		tw.Flush()
+	})
+	if err != nil {
+		return err
 	}
 	for _, s := range st {
 		if !s.Healthy {

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -36,3 +38,14 @@ func cacheDir() string {
 }
 
 var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json"}
+
+// printOut writes v as JSON with -o json, or as text otherwise.
+func printOut(c *cli.Context, v any, text func(io.Writer)) error {
+	if c.String("output") == "json" {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	text(c.App.Writer)
+	return nil
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/hostctl/hostctl/accounts"
 	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/secrets"
 )
 
 func siteCommand() *cli.Command {
@@ -22,9 +23,10 @@ func siteCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "apply",
-				Usage:     "deploy the sites in an HCL spec and wait until they are healthy",
-				ArgsUsage: "FILE",
+				Usage:     "deploy the sites in an HCL spec (a file, or a directory of *.hcl) and wait until they are healthy",
+				ArgsUsage: "PATH",
 				Flags: []cli.Flag{
+					varFlag,
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
 				},
 				Action: siteApply,
@@ -32,7 +34,8 @@ func siteCommand() *cli.Command {
 			{
 				Name:      "validate",
 				Usage:     "check a spec without touching the cluster",
-				ArgsUsage: "FILE",
+				ArgsUsage: "PATH",
+				Flags:     []cli.Flag{varFlag},
 				Action:    siteValidate,
 			},
 			{
@@ -52,14 +55,25 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	return c.Args().First(), nil
 }
 
-// specArg parses and validates the spec file named by the only argument.
+var varFlag = &cli.StringSliceFlag{Name: "var", Usage: "set a spec variable: --var name=value (repeatable)"}
+
+// specArg parses and validates the spec file or directory named by the
+// only argument, with the --var values.
 func specArg(c *cli.Context) (string, []jobs.Site, error) {
-	file, err := oneArg(c, "FILE")
+	path, err := oneArg(c, "PATH")
 	if err != nil {
 		return "", nil, err
 	}
-	sites, err := jobs.ParseFile(file)
-	return file, sites, err
+	vars := map[string]string{}
+	for _, kv := range c.StringSlice("var") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return "", nil, fmt.Errorf("--var %q: want name=value", kv)
+		}
+		vars[k] = v
+	}
+	sites, err := jobs.ParsePath(path, vars)
+	return path, sites, err
 }
 
 func siteValidate(c *cli.Context) error {
@@ -86,6 +100,13 @@ func siteApply(c *cli.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
+	// Everything that can be checked is checked for every site before the
+	// first one is registered.
+	for _, s := range sites {
+		if err := secrets.CheckSet(ctx, nc, s.Name, s.Secrets); err != nil {
+			return err
+		}
+	}
 	out := c.App.Writer
 	for _, s := range sites {
 		t0 := time.Now()

@@ -103,8 +103,31 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}
 		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
+		if comp.name == "nomad" {
+			if err := configureScheduler(ctx, probe.nomad); err != nil {
+				return fmt.Errorf("configuring Nomad's scheduler: %w", err)
+			}
+		}
 	}
 	return nil
+}
+
+// configureScheduler packs sites densely (binpack) and lets a site burst
+// above its reserved memory up to its memory_max, which Nomad ignores
+// unless oversubscription is switched on cluster-wide.
+func configureScheduler(ctx context.Context, nc *nomad.Client) error {
+	cur, _, err := nc.Operator().SchedulerGetConfiguration((&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	conf := cur.SchedulerConfig
+	if conf.MemoryOversubscriptionEnabled && conf.SchedulerAlgorithm == nomad.SchedulerAlgorithmBinpack {
+		return nil
+	}
+	conf.MemoryOversubscriptionEnabled = true
+	conf.SchedulerAlgorithm = nomad.SchedulerAlgorithmBinpack
+	_, _, err = nc.Operator().SchedulerSetConfiguration(conf, (&nomad.WriteOptions{}).WithContext(ctx))
+	return err
 }
 
 func waitReady(ctx context.Context, c Config, p *probes, comp component) error {

@@ -173,16 +173,24 @@ func (c *cluster) pids() string {
 // gunicornPID finds the gunicorn master of an allocation through its cgroup.
 func gunicornPID(t *testing.T, allocID string) string {
 	t.Helper()
+	return processInAlloc(t, allocID, "gunicorn")
+}
+
+// processInAlloc finds a process of an allocation (by its cgroup) whose
+// command line contains want.
+func processInAlloc(t *testing.T, allocID, want string) string {
+	t.Helper()
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		cg, err := os.ReadFile("/proc/" + e.Name() + "/cgroup")
 		if err != nil || !strings.Contains(string(cg), allocID) {
 			continue
 		}
-		if cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline"); strings.Contains(string(cmd), "gunicorn") {
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if strings.Contains(strings.ReplaceAll(string(cmd), "\x00", " "), want) {
 			return e.Name()
 		}
 	}
-	t.Fatalf("no gunicorn process in allocation %s", allocID)
+	t.Fatalf("no %q process in allocation %s", want, allocID)
 	return ""
 }

@@ -18,6 +18,9 @@ const (
 	MetaSite = "hostctl_site"
 	// MetaDomains lists a site's domains, comma separated, on its service.
 	MetaDomains = "hostctl_domains"
+	// MetaStatic lists "url=dir" pairs, comma separated, that the router may
+	// serve from disk.
+	MetaStatic = "hostctl_static"
 	// MetaUID records the site's uid on its job, for operators.
 	MetaUID = "hostctl_uid"
 	// LauncherMeta is the client meta key under which each Nomad node
@@ -34,18 +37,21 @@ const (
 )
 
 // Render builds the Nomad job for a validated site whose processes run as
-// uid (see package accounts). The job is one task group "web" whose
-// raw_exec task runs gunicorn, through the hostctl launcher, on a dynamic
-// port; its Consul service carries the domains so the router needs
-// nothing but Consul to route.
+// uid (see package accounts). Group "web" runs gunicorn, through the
+// hostctl launcher, on a dynamic port and carries the Consul service with
+// the domains, so the router needs nothing but Consul to route; every
+// other process is a group of its own.
 func Render(s Site, uid int) *api.Job {
 	job := api.NewServiceJob(s.Name, s.Name, "", 50)
 	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid)}
 	job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
+	for _, c := range s.Constraints {
+		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
+	}
 
-	tg := api.NewTaskGroup("web", s.Web.Instances)
-	tg.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
-	tg.Update = &api.UpdateStrategy{
+	web := api.NewTaskGroup(webProcess, s.Web.Instances)
+	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
+	web.Update = &api.UpdateStrategy{
 		MaxParallel:      ptr(1),
 		HealthCheck:      ptr("checks"),
 		MinHealthyTime:   ptr(2 * time.Second),
@@ -55,26 +61,41 @@ func Render(s Site, uid int) *api.Job {
 		// that did, instead of leaving the site down.
 		AutoRevert: ptr(true),
 	}
-	tg.Services = []*api.Service{webService(s)}
+	web.Services = []*api.Service{webService(s)}
 	if len(s.Release) > 0 {
-		tg.AddTask(releaseTask(s, uid))
+		web.AddTask(releaseTask(s, uid))
 	}
-	tg.AddTask(webTask(s, uid))
-	job.AddTaskGroup(tg)
+	web.AddTask(siteTask(s, "gunicorn", uid, append([]string{Gunicorn}, GunicornArgs(s)...), s.Web.Resources))
+	job.AddTaskGroup(web)
+
+	for _, p := range s.Processes {
+		tg := api.NewTaskGroup(p.Name, p.Instances)
+		tg.Update = &api.UpdateStrategy{MaxParallel: ptr(1), HealthCheck: ptr("task_states"), MinHealthyTime: ptr(5 * time.Second), AutoRevert: ptr(true)}
+		tg.AddTask(siteTask(s, p.Name, uid, p.Command, p.Resources))
+		job.AddTaskGroup(tg)
+	}
 	return job
 }
 
 func webService(s Site) *api.Service {
 	tags := append([]string{ServiceTag}, s.Domains...)
+	meta := map[string]string{
+		MetaSite:    s.Name,
+		MetaDomains: strings.Join(s.Domains, ","),
+	}
+	if len(s.Static) > 0 {
+		var pairs []string
+		for _, st := range s.Static {
+			pairs = append(pairs, st.URL+"="+st.Dir)
+		}
+		meta[MetaStatic] = strings.Join(pairs, ",")
+	}
 	return &api.Service{
 		Name:      s.Name,
 		PortLabel: PortLabel,
 		Provider:  "consul",
 		Tags:      tags,
-		Meta: map[string]string{
-			MetaSite:    s.Name,
-			MetaDomains: strings.Join(s.Domains, ","),
-		},
+		Meta:      meta,
 		Checks: []api.ServiceCheck{{
 			Name:     s.Name + " http",
 			Type:     "http",
@@ -89,25 +110,65 @@ func webService(s Site) *api.Service {
 	}
 }
 
-func webTask(s Site, uid int) *api.Task {
-	t := api.NewTask("gunicorn", "raw_exec")
-	t.Config = launched(uid, append([]string{Gunicorn}, GunicornArgs(s)...))
+// siteTask runs argv as the site through the launcher, with the site's
+// environment, secrets and resources.
+func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Task {
+	t := api.NewTask(name, "raw_exec")
+	t.Config = launched(uid, argv)
 	t.Env = siteEnv(s)
-	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
+	t.Resources = &api.Resources{CPU: ptr(r.CPU), MemoryMB: ptr(r.MemoryMB)}
+	if r.MemoryMaxMB > r.MemoryMB {
+		t.Resources.MemoryMaxMB = ptr(r.MemoryMaxMB)
+	}
 	// Longer than gunicorn's graceful timeout so in-flight requests finish.
 	t.KillTimeout = ptr(10 * time.Second)
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(3), MaxFileSizeMB: ptr(5)}
+	if tmpl := secretsTemplate(s); tmpl != nil {
+		t.Templates = []*api.Template{tmpl}
+	}
 	return t
+}
+
+// SecretsPath is the Nomad Variables path holding a site's secret values.
+// It is the path Nomad's workload identity lets the site's own job read.
+func SecretsPath(site string) string { return "nomad/jobs/" + site }
+
+// secretsTemplate renders the declared secrets, and only those, from Nomad
+// Variables into the task's environment. The values never appear in the
+// job: Nomad fetches them for the task when it starts.
+func secretsTemplate(s Site) *api.Template {
+	if len(s.Secrets) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`{{ with nomadVar "` + SecretsPath(s.Name) + `" }}` + "\n")
+	for _, name := range s.Secrets {
+		// Names are validated identifiers; values are JSON-quoted, which
+		// Nomad's env file parser reads back verbatim.
+		b.WriteString(name + `={{ index . "` + name + `" | toJSON }}` + "\n")
+	}
+	b.WriteString("{{ end }}\n")
+	return &api.Template{
+		EmbeddedTmpl: ptr(b.String()),
+		DestPath:     ptr("secrets/site.env"),
+		Envvars:      ptr(true),
+		Perms:        ptr("0400"),
+		ChangeMode:   ptr("restart"),
+	}
 }
 
 // siteEnv is the environment every process of a site sees.
 func siteEnv(s Site) map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		// Python writes nothing next to the (shared, read-only) code.
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"PYTHONUNBUFFERED":        "1",
 		"HOSTCTL_SITE":            s.Name,
 	}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	return env
 }
 
 // releaseRunner runs argv lists one after another in a directory and stops
@@ -129,11 +190,8 @@ for argv in cmds:
 // instance never turns healthy, so the deployment fails and auto-reverts.
 func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
-	t := api.NewTask("release", "raw_exec")
+	t := siteTask(s, "release", uid, []string{Python, "-c", releaseRunner, s.AppDir, string(cmds)}, s.Web.Resources)
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
-	t.Config = launched(uid, []string{Python, "-c", releaseRunner, s.AppDir, string(cmds)})
-	t.Env = siteEnv(s)
-	t.Resources = &api.Resources{CPU: ptr(s.Web.CPU), MemoryMB: ptr(s.Web.MemoryMB)}
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
 }
@@ -151,19 +209,27 @@ func launched(uid int, argv []string) map[string]any {
 // GunicornArgs is the gunicorn command line for a site; exported so the
 // CLI can show exactly what runs.
 func GunicornArgs(s Site) []string {
-	return []string{
+	w := s.Web
+	args := []string{
 		"--bind", "${NOMAD_ADDR_" + PortLabel + "}",
-		"--workers", strconv.Itoa(s.Web.Workers),
+		"--workers", strconv.Itoa(w.Workers),
+		"--threads", strconv.Itoa(w.Threads),
+		"--timeout", strconv.Itoa(int(w.Timeout / time.Second)),
 		"--chdir", s.AppDir,
 		// The task's own directory: /dev/shm and /tmp are shared between
-		// sites, the task dir is not.
+		// sites (and closed to them by the launcher), the task dir is not.
 		"--worker-tmp-dir", "${NOMAD_TASK_DIR}",
 		"--graceful-timeout", "8",
 		"--access-logfile", "-",
 		"--error-logfile", "-",
 		"--name", s.Name,
-		s.WSGI,
 	}
+	if w.MaxRequests > 0 {
+		// Jitter keeps all workers from restarting in the same second.
+		args = append(args, "--max-requests", strconv.Itoa(w.MaxRequests),
+			"--max-requests-jitter", strconv.Itoa(max(w.MaxRequests/10, 1)))
+	}
+	return append(args, s.WSGI)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -9,7 +9,7 @@ func TestRender(t *testing.T) {
 	s := Site{
 		Name: "hello", Domains: []string{"hello.localhost", "www.hello.localhost"},
 		AppDir: "/srv/hello", WSGI: "app:application",
-		Web:    Web{Instances: 2, Workers: 3, MemoryMB: 128, CPU: 100},
+		Web:    Web{Instances: 2, Workers: 3, Threads: 4, Timeout: DefaultTimeout, MaxRequests: 1000, Resources: Resources{MemoryMB: 128, MemoryMaxMB: 256, CPU: 100}},
 		Health: Health{Path: "/healthz", Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout},
 	}
 	job := Render(s, 2000042)

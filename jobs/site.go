@@ -1,6 +1,6 @@
-// Package jobs turns a site spec written in HCL into a validated Site and
-// renders that Site into a Nomad job. It never talks to the network: the
-// caller decides when and where the job is registered.
+// Package jobs turns site specs written in HCL into validated Sites and
+// renders a Site into Nomad jobs. It never talks to the network: the
+// caller decides when and where jobs are registered.
 package jobs
 
 import "time"
@@ -16,31 +16,84 @@ type Site struct {
 	// file's own directory, so a spec means the same wherever it is applied.
 	AppDir string
 	// WSGI is the "module:callable" gunicorn imports.
-	WSGI   string
-	Web    Web
-	Health Health
+	WSGI string
+	// Env is set in every process of the site. Secrets are names only: the
+	// values live in Nomad Variables and reach the processes through a
+	// template, never through the job.
+	Env     map[string]string
+	Secrets []string
 	// Release commands run, in order and in the app directory, before
 	// gunicorn starts in each new instance; one failing fails the deploy.
 	// Each is an argv list: no shell ever parses them.
-	Release [][]string
+	Release     [][]string
+	Web         Web
+	Processes   []Process
+	Health      Health
+	Static      []Static
+	Constraints []Constraint
+	// Database and Media are nil when the site asks for none; the
+	// provisioner fills them in.
+	Database *Database
+	Media    *Media
 	// SpecFile is where the site was declared, for messages.
 	SpecFile string
 }
 
-// Web is the gunicorn process that serves HTTP.
-type Web struct {
-	Instances int
-	Workers   int
-	MemoryMB  int
-	CPU       int
+// Resources are what Nomad reserves for each instance of a process.
+// MemoryMaxMB above MemoryMB lets an instance burst into memory the node
+// has spare (Nomad's memory oversubscription); 0 means no burst.
+type Resources struct {
+	CPU         int // MHz
+	MemoryMB    int
+	MemoryMaxMB int
 }
 
-// Health is the HTTP check Consul runs against every instance; the router
-// only sends traffic to instances whose check passes.
+// Web is the gunicorn process that serves HTTP.
+type Web struct {
+	Instances   int
+	Workers     int
+	Threads     int
+	Timeout     time.Duration
+	MaxRequests int
+	Resources
+}
+
+// Process is any other long-running process of the site (a queue worker,
+// say): a command, a count, resources.
+type Process struct {
+	Name      string
+	Command   []string
+	Instances int
+	Resources
+}
+
+// Health is the HTTP check Consul runs against every web instance; the
+// router only sends traffic to instances whose check passes.
 type Health struct {
 	Path     string
 	Interval time.Duration
 	Timeout  time.Duration
+}
+
+// Static maps a URL prefix to a directory the router may serve from disk.
+type Static struct {
+	URL string
+	Dir string // absolute
+}
+
+// Constraint is a Nomad placement constraint.
+type Constraint struct {
+	Attribute, Operator, Value string
+}
+
+// Database asks the provisioner for a Postgres role and database.
+type Database struct {
+	ConnectionLimit int
+}
+
+// Media asks the provisioner for a btrfs subvolume with a quota.
+type Media struct {
+	QuotaBytes int64
 }
 
 // Defaults for fields a spec may leave out. They are sized for small sites:
@@ -48,6 +101,8 @@ type Health struct {
 const (
 	DefaultInstances      = 1
 	DefaultWorkers        = 2
+	DefaultThreads        = 1
+	DefaultTimeout        = 30 * time.Second
 	DefaultMemoryMB       = 128
 	DefaultCPU            = 100
 	DefaultHealthPath     = "/"

@@ -17,6 +17,8 @@ def attempt(op, path, data):
             f.write(data)
     elif op == "env":
         return json.dumps({k: v for k, v in os.environ.items() if k.startswith("NOMAD_")})
+    elif op == "getenv":
+        return os.environ.get(path, "<unset>")
     elif op == "id":
         return f"{os.getuid()} {os.getgid()} {sorted(os.getgroups())}"
     else:

@@ -1,0 +1,87 @@
+package jobs
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRenderEverySetting(t *testing.T) {
+	sites, err := Parse("testdata/shop.hcl", []byte(fullSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := Render(sites[0], 2000001)
+	if got := len(job.TaskGroups); got != 2 {
+		t.Fatalf("groups = %d, want web and worker", got)
+	}
+	web, worker := job.TaskGroups[0], job.TaskGroups[1]
+	if *web.Name != "web" || *worker.Name != "worker" || *web.Count != 2 || *worker.Count != 1 {
+		t.Errorf("groups %s×%d, %s×%d", *web.Name, *web.Count, *worker.Name, *worker.Count)
+	}
+	var gunicorn, release = web.Tasks[1], web.Tasks[0]
+	if release.Name != "release" || release.Lifecycle == nil || release.Lifecycle.Hook != "prestart" {
+		t.Errorf("release task = %+v", release)
+	}
+	args := gunicorn.Config["args"].([]string)
+	for _, want := range [][]string{{"--threads", "4"}, {"--timeout", "45"}, {"--max-requests", "1000"}, {"--max-requests-jitter", "100"}} {
+		i := slices.Index(args, want[0])
+		if i < 0 || args[i+1] != want[1] {
+			t.Errorf("gunicorn args lack %v: %v", want, args)
+		}
+	}
+	if r := gunicorn.Resources; *r.MemoryMB != 192 || *r.MemoryMaxMB != 384 || *r.CPU != 200 {
+		t.Errorf("web resources = %d/%d MiB, %d MHz", *r.MemoryMB, *r.MemoryMaxMB, *r.CPU)
+	}
+	if gunicorn.Env["ENVIRONMENT"] != "STAGING" || gunicorn.Env["HOSTCTL_SITE"] != "shop" {
+		t.Errorf("env = %v", gunicorn.Env)
+	}
+	wt := worker.Tasks[0]
+	wargs := wt.Config["args"].([]string)
+	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
+		t.Errorf("worker args = %v", wargs)
+	}
+	if wt.Env["ENVIRONMENT"] != "STAGING" || *wt.Resources.MemoryMB != 96 || wt.Resources.MemoryMaxMB != nil {
+		t.Errorf("worker env %v memory %d max %v", wt.Env, *wt.Resources.MemoryMB, wt.Resources.MemoryMaxMB)
+	}
+	if len(worker.Services) != 0 || worker.Networks != nil {
+		t.Error("a worker process got a service or a port")
+	}
+
+	// Secrets: the job names them and says where they come from, but holds
+	// no value.
+	for _, task := range []*struct {
+		name string
+		tmpl string
+	}{{"gunicorn", *gunicorn.Templates[0].EmbeddedTmpl}, {"worker", *wt.Templates[0].EmbeddedTmpl}} {
+		if !strings.Contains(task.tmpl, `nomadVar "nomad/jobs/shop"`) || !strings.Contains(task.tmpl, `STRIPE_KEY={{ index . "STRIPE_KEY" | toJSON }}`) {
+			t.Errorf("%s template = %s", task.name, task.tmpl)
+		}
+	}
+	if tm := gunicorn.Templates[0]; !*tm.Envvars || *tm.Perms != "0400" || !strings.HasPrefix(*tm.DestPath, "secrets/") {
+		t.Errorf("template env=%v perms=%s dest=%s", *tm.Envvars, *tm.Perms, *tm.DestPath)
+	}
+
+	var cons []string
+	for _, c := range job.Constraints {
+		cons = append(cons, c.LTarget+" "+c.Operand+" "+c.RTarget)
+	}
+	for _, want := range []string{"${meta.hostctl_launcher} is_set ", "${node.class} = web", "${attr.kernel.name} = linux"} {
+		if !slices.Contains(cons, want) {
+			t.Errorf("constraints %q lack %q", cons, want)
+		}
+	}
+	if got := web.Services[0].Meta[MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected") {
+		t.Errorf("static meta = %q", got)
+	}
+}
+
+func TestRenderNoSecretsNoTemplate(t *testing.T) {
+	s := Site{Name: "a", Domains: []string{"a.test"}, AppDir: "/a", WSGI: "app",
+		Web: Web{Instances: 1, Workers: 1, Threads: 1, Timeout: DefaultTimeout, Resources: Resources{CPU: 100, MemoryMB: 64}}}
+	if tm := Render(s, MinTestUID).TaskGroups[0].Tasks[0].Templates; len(tm) != 0 {
+		t.Errorf("site without secrets got templates: %v", tm)
+	}
+}
+
+const MinTestUID = 2_000_000

@@ -1,0 +1,212 @@
+package jobs
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const fullSpec = `
+variable "env_name" { default = "staging" }
+variable "web_instances" { default = 2 }
+
+locals {
+  domain = "${var.env_name}.${local.apex}"
+  apex   = "example.com"
+}
+
+site "shop" {
+  domains = [local.domain, "www.${local.domain}"]
+  app     = "app"
+  wsgi    = "shop.wsgi:application"
+  secrets = ["STRIPE_KEY"]
+  release = [["/usr/bin/python3", "manage.py", "migrate", "--noinput"]]
+  node_class = "web"
+
+  env {
+    DJANGO_SETTINGS_MODULE = "shop.settings"
+    ENVIRONMENT            = upper(var.env_name)
+    WORKERS                = 3
+  }
+
+  process "web" {
+    instances    = var.web_instances
+    workers      = 3
+    threads      = 4
+    timeout      = "45s"
+    max_requests = 1000
+    memory       = "192MiB"
+    memory_max   = "384MiB"
+    cpu          = 200
+  }
+
+  process "worker" {
+    command   = ["/usr/bin/python3", "manage.py", "run_worker"]
+    instances = 1
+    memory    = "96MiB"
+  }
+
+  health {
+    path = "/healthz"
+  }
+
+  static {
+    url = "/static/"
+    dir = "collected"
+  }
+
+  constraint {
+    attribute = "attr.kernel.name"
+    value     = "linux"
+  }
+
+  database {
+    connection_limit = 20
+  }
+
+  media {
+    quota = "1GiB"
+  }
+}
+`
+
+func TestParseEverySetting(t *testing.T) {
+	sites, err := Parse("testdata/shop.hcl", []byte(fullSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sites[0]
+	appDir, _ := filepath.Abs("testdata/app")
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"domains", strings.Join(s.Domains, ","), "staging.example.com,www.staging.example.com"},
+		{"env from function", s.Env["ENVIRONMENT"], "STAGING"},
+		{"env number", s.Env["WORKERS"], "3"},
+		{"secrets", strings.Join(s.Secrets, ","), "STRIPE_KEY"},
+		{"instances from var", s.Web.Instances, 2},
+		{"threads", s.Web.Threads, 4},
+		{"timeout", s.Web.Timeout, 45 * time.Second},
+		{"memory", s.Web.MemoryMB, 192},
+		{"memory_max", s.Web.MemoryMaxMB, 384},
+		{"cpu", s.Web.CPU, 200},
+		{"processes", len(s.Processes), 1},
+		{"worker memory", s.Processes[0].MemoryMB, 96},
+		{"static", s.Static[0], Static{URL: "/static/", Dir: filepath.Join(appDir, "collected")}},
+		{"constraints", len(s.Constraints), 2},
+		{"constraint wrapped", s.Constraints[1], Constraint{"${attr.kernel.name}", "=", "linux"}},
+		{"node class", s.Constraints[0], Constraint{"${node.class}", "=", "web"}},
+		{"database", *s.Database, Database{ConnectionLimit: 20}},
+		{"media", *s.Media, Media{QuotaBytes: 1 << 30}},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestVarOverrides(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "app"), 0o755)
+	spec := filepath.Join(dir, "shop.hcl")
+	os.WriteFile(spec, []byte(fullSpec), 0o644)
+	sites, err := ParsePath(spec, map[string]string{"env_name": "prod", "web_instances": "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sites[0].Domains[0]; got != "prod.example.com" {
+		t.Errorf("domain = %q", got)
+	}
+	if got := sites[0].Web.Instances; got != 5 {
+		t.Errorf("instances = %d, want the --var value converted to a number", got)
+	}
+	if _, err := ParsePath(spec, map[string]string{"web_instances": "many"}); err == nil || !strings.Contains(err.Error(), "--var web_instances") {
+		t.Errorf("non-numeric --var for a number: %v", err)
+	}
+	if _, err := ParsePath(spec, map[string]string{"nope": "1"}); err == nil || !strings.Contains(err.Error(), "no variable \"nope\"") {
+		t.Errorf("unknown --var: %v", err)
+	}
+}
+
+// A directory is one spec: variables declared in one file serve sites in
+// another, and names and domains must be unique across all of them.
+func TestParseDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "app"), 0o755)
+	os.WriteFile(filepath.Join(dir, "vars.hcl"), []byte(`variable "apex" { default = "example.org" }`), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(`site "a" {
+  domains = ["a.${var.apex}"]
+  app = "app"
+  wsgi = "app"
+}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.hcl"), []byte(`site "b" {
+  domains = ["b.${var.apex}"]
+  app = "app"
+  wsgi = "app"
+}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a spec"), 0o644)
+	sites, err := ParsePath(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range sites {
+		names = append(names, s.Name+"="+s.Domains[0])
+	}
+	if !slices.Equal(names, []string{"a=a.example.org", "b=b.example.org"}) {
+		t.Errorf("sites = %v", names)
+	}
+	os.WriteFile(filepath.Join(dir, "c.hcl"), []byte(`site "c" {
+  domains = ["a.${var.apex}"]
+  app = "app"
+  wsgi = "app"
+}`), 0o644)
+	if _, err := ParsePath(dir, nil); err == nil || !strings.Contains(err.Error(), "c.hcl:1") || !strings.Contains(err.Error(), `claimed by sites "a" and "c"`) {
+		t.Errorf("domain clash across files: %v", err)
+	}
+}
+
+func TestSpecRejects(t *testing.T) {
+	site := func(body string) string {
+		return "site \"x\" {\n  domains = [\"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n" + body + "}\n"
+	}
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"size without unit", site("  process \"web\" {\n    memory = \"256\"\n  }\n"), []string{"bad.hcl:6:14", "needs a unit"}},
+		{"memory_max below memory", site("  process \"web\" {\n    memory = \"256MiB\"\n    memory_max = \"128MiB\"\n  }\n"), []string{"bad.hcl:7:18", "below memory"}},
+		{"web-only on worker", site("  process \"q\" {\n    command = [\"x\"]\n    workers = 2\n  }\n"), []string{"bad.hcl:7:15", "only to process \"web\""}},
+		{"command on web", site("  process \"web\" {\n    command = [\"x\"]\n  }\n"), []string{"bad.hcl:6:15", "takes no command"}},
+		{"platform env", site("  env {\n    NOMAD_TOKEN = \"x\"\n  }\n"), []string{"bad.hcl:6:5", "set by the platform"}},
+		{"env list value", site("  env {\n    A = [1]\n  }\n"), []string{"bad.hcl:6:9", "cannot be an environment variable"}},
+		{"secret shadows env", site("  secrets = [\"A\"]\n  env {\n    A = \"1\"\n  }\n"), []string{"bad.hcl:5:14", "both in env and in secrets"}},
+		{"bad static url", site("  static {\n    url = \"static\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:6:11", "start and end with '/'"}},
+		{"bad operator", site("  constraint {\n    attribute = \"node.class\"\n    operator = \"~\"\n  }\n"), []string{"bad.hcl:7:16", "not one of Nomad's"}},
+		{"bad constraint attribute", site("  constraint {\n    attribute = \"class\"\n  }\n"), []string{"bad.hcl:6:17", "must name a node property"}},
+		{"media quota", site("  media {\n    quota = \"lots\"\n  }\n"), []string{"bad.hcl:6:13", "Invalid media quota"}},
+		{"local cycle", "locals {\n  a = local.b\n  b = local.a\n}\n" + site(""), []string{"bad.hcl:2:7", "cycle"}},
+		{"variable without value", "variable \"v\" {}\n" + site(""), []string{"bad.hcl:1:1", "has no default"}},
+		{"unknown function", site("  env {\n    A = shell(\"id\")\n  }\n"), []string{"bad.hcl:6:9", "shell"}},
+		{"duplicate domain in site", "site \"x\" {\n  domains = [\"x.localhost\", \"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n}\n", []string{"bad.hcl:2:29", "listed twice"}},
+		{"duplicate process", site("  process \"q\" {\n    command = [\"x\"]\n  }\n  process \"q\" {\n    command = [\"y\"]\n  }\n"), []string{"bad.hcl:8:11", "more than once"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("testdata/bad.hcl", []byte(c.src))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%s", w, err)
+				}
+			}
+		})
+	}
+}

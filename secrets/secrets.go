@@ -1,0 +1,108 @@
+// Package secrets keeps a site's secret values in Nomad Variables at the
+// path the site's own job may read (jobs.SecretsPath). Values are set from
+// the operator's terminal or a pipe and never pass through a spec or a job.
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/jobs"
+)
+
+// Set stores one secret, keeping the site's others. The read-modify-write
+// is checked-and-set so two concurrent updates cannot lose one another.
+func Set(ctx context.Context, nc *nomad.Client, site, name, value string) error {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return err
+	}
+	if err := jobs.CheckSecretName(name); err != nil {
+		return err
+	}
+	return update(ctx, nc, site, func(items nomad.VariableItems) { items[name] = value })
+}
+
+// Unset removes one secret.
+func Unset(ctx context.Context, nc *nomad.Client, site, name string) error {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return err
+	}
+	return update(ctx, nc, site, func(items nomad.VariableItems) { delete(items, name) })
+}
+
+func update(ctx context.Context, nc *nomad.Client, site string, change func(nomad.VariableItems)) error {
+	vars := nc.Variables()
+	path := jobs.SecretsPath(site)
+	for attempt := 0; attempt < 10; attempt++ {
+		cur, _, err := vars.Peek(path, (&nomad.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		v := &nomad.Variable{Path: path, Items: nomad.VariableItems{}}
+		if cur != nil {
+			v = cur
+		}
+		change(v.Items)
+		w := (&nomad.WriteOptions{}).WithContext(ctx)
+		if len(v.Items) == 0 {
+			if cur == nil {
+				return nil
+			}
+			_, err = vars.CheckedDelete(path, cur.ModifyIndex, w)
+		} else {
+			_, _, err = vars.CheckedUpdate(v, w)
+		}
+		var cas nomad.ErrCASConflict
+		if errors.As(err, &cas) {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("secrets of %s changed concurrently too often; try again", site)
+}
+
+// Names lists which secrets a site has values for, never the values.
+func Names(ctx context.Context, nc *nomad.Client, site string) ([]string, error) {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return nil, err
+	}
+	v, _, err := nc.Variables().Peek(jobs.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(v.Items))
+	for k := range v.Items {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// CheckSet fails, naming every missing one, unless each declared secret
+// has a value. Nomad would otherwise hold the task at its template forever
+// waiting for a value that never comes.
+func CheckSet(ctx context.Context, nc *nomad.Client, site string, declared []string) error {
+	if len(declared) == 0 {
+		return nil
+	}
+	have, err := Names(ctx, nc, site)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, name := range declared {
+		if i := sort.SearchStrings(have, name); i == len(have) || have[i] != name {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("site %s declares secrets with no value: %s; set each with `hostctl secret set %s NAME` (the value is read from stdin)",
+			site, strings.Join(missing, ", "), site)
+	}
+	return nil
+}
