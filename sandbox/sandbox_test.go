@@ -116,8 +116,8 @@ echo ok > "$NOMAD_TASK_DIR/written" && echo "task dir: writable"
 echo ok > "$NOMAD_ALLOC_DIR/data/written" && echo "alloc data: writable"
 echo x > /tmp/sandbox-escape-$$ 2>/dev/null && echo "tmp: WRITABLE" || echo "tmp: denied"
 echo x > /dev/shm/sandbox-escape-$$ 2>/dev/null && echo "shm: WRITABLE" || echo "shm: denied"
-cat ` + other + `/code.py 2>/dev/null && echo "other site: READABLE" || echo "other site: denied"
-ls ` + filepath.Dir(d.Alloc) + ` 2>/dev/null && echo "alloc root: LISTABLE" || echo "alloc root: denied"
+cat `+other+`/code.py 2>/dev/null && echo "other site: READABLE" || echo "other site: denied"
+ls `+filepath.Dir(d.Alloc)+` 2>/dev/null && echo "alloc root: LISTABLE" || echo "alloc root: denied"
 echo x >/dev/null && echo "devnull: ok"
 `)
 	if err != nil {
