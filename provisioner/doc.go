@@ -1,6 +1,21 @@
-// Package provisioner will create what a site needs outside Nomad before its
-// job is registered: a Postgres role and database (pgx, identifiers quoted
-// by pgx) and a btrfs subvolume with a quota for its media, with snapshots
-// and backups. It is empty until that work lands (issue 5); site names are
-// already validated by jobs.CheckSiteName, which it will rely on.
+// Package provisioner groups what a site needs outside Nomad, made before
+// its job is registered and removed after it is gone:
+//
+//   - provisioner/postgres gives each site a LOGIN role and a database it
+//     owns on a shared server, closed to every other site (no CONNECT for
+//     PUBLIC, no CREATE in schema public), with a generated password stored
+//     only as a SCRAM-SHA-256 verifier, plus pg_dump/pg_restore backups.
+//     StartServer runs a private server for tests and the dev cluster.
+//   - provisioner/btrfs gives each site a btrfs subvolume for its files,
+//     owned by the site's uid with a qgroup quota, with read-only
+//     snapshots, atomic restore, retention pruning and incremental send
+//     streams. MountLoop provides a loop-mounted btrfs for tests and the
+//     dev cluster.
+//
+// A site name becomes a role, a database, a path component and a command
+// argument, so every exported function that takes one validates it with
+// jobs.CheckSiteName before any SQL, path join or btrfs call, and fails
+// without side effects (errors wrap ErrInvalidSiteName in each package).
+// Past that check, SQL identifiers are still quoted by pgx and commands are
+// run with argv, never through a shell.
 package provisioner
