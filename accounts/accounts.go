@@ -68,6 +68,19 @@ func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 	return 0, fmt.Errorf("could not assign a uid to %s: too much contention", site)
 }
 
+// Peek returns the site's uid if it has one, or the lowest free uid it
+// would get, without assigning anything: for plans.
+func Peek(ctx context.Context, nc *nomad.Client, site string) (int, error) {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return 0, err
+	}
+	q := (&nomad.QueryOptions{}).WithContext(ctx)
+	if uid, ok, err := lookup(nc.Variables(), site, q); err != nil || ok {
+		return uid, err
+	}
+	return lowestFree(nc.Variables(), q)
+}
+
 func lookup(vars *nomad.Variables, site string, q *nomad.QueryOptions) (int, bool, error) {
 	v, _, err := vars.Peek(sitePath(site), q)
 	if err != nil || v == nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 )
@@ -48,4 +49,12 @@ func printOut(c *cli.Context, v any, text func(io.Writer)) error {
 	}
 	text(c.App.Writer)
 	return nil
+}
+
+// consulClient honours CONSUL_HTTP_TOKEN and friends through Consul's own
+// DefaultConfig, with the address from the flag.
+func consulClient(c *cli.Context) (*consul.Client, error) {
+	cfg := consul.DefaultConfig()
+	cfg.Address = c.String("consul-addr")
+	return consul.NewClient(cfg)
 }

@@ -28,6 +28,7 @@ func siteCommand() *cli.Command {
 				Flags: []cli.Flag{
 					varFlag,
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
+					&cli.BoolFlag{Name: "detach", Usage: "return once Nomad has placed the sites, without waiting for them to be healthy"},
 				},
 				Action: siteApply,
 			},
@@ -38,6 +39,14 @@ func siteCommand() *cli.Command {
 				Flags:     []cli.Flag{varFlag},
 				Action:    siteValidate,
 			},
+			sitePlanCommand(),
+			siteListCommand(),
+			siteStatusCommand(),
+			siteLogsCommand(),
+			siteScaleCommand(),
+			siteRestartCommand(),
+			siteRollbackCommand(),
+			siteRunCommand(),
 			{
 				Name:      "destroy",
 				Usage:     "stop a site and remove its job",
@@ -113,6 +122,13 @@ func siteApply(c *cli.Context) error {
 		uid, err := accounts.UID(ctx, nc, s.Name)
 		if err != nil {
 			return fmt.Errorf("%s: assigning its uid: %w", s.Name, err)
+		}
+		if c.Bool("detach") {
+			if err := deploy.Register(ctx, nc, jobs.Render(s, uid)); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%s registered; follow it with `hostctl site status %s`\n", s.Name, s.Name)
+			continue
 		}
 		if err := deploy.Apply(ctx, nc, jobs.Render(s, uid), out); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
@@ -32,6 +33,24 @@ func Apply(ctx context.Context, nc *nomad.Client, job *nomad.Job, out io.Writer)
 			return fmt.Errorf("%s: %w", id, err)
 		}
 	}
+	return Follow(ctx, nc, id, out)
+}
+
+// Register registers job and returns once the scheduler has placed it,
+// without waiting for it to become healthy (apply --detach).
+func Register(ctx context.Context, nc *nomad.Client, job *nomad.Job) error {
+	resp, _, err := nc.Jobs().Register(job, (&nomad.WriteOptions{}).WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("register %s: %w", *job.ID, err)
+	}
+	if resp.EvalID == "" {
+		return nil
+	}
+	return waitEval(ctx, nc, resp.EvalID)
+}
+
+// Follow waits for the deployment of the site's current job version.
+func Follow(ctx context.Context, nc *nomad.Client, id string, out io.Writer) error {
 	registered, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return err
@@ -156,9 +175,27 @@ func failingTasks(ctx context.Context, nc *nomad.Client, depID string) string {
 			for _, e := range events {
 				fmt.Fprintf(&b, "\n    %s %s", e.Type, e.DisplayMessage)
 			}
+			if tail := logTail(ctx, nc, a.ID, task); tail != "" {
+				fmt.Fprintf(&b, "\n    last stderr:\n%s", tail)
+			}
 		}
 	}
 	return b.String()
+}
+
+// logTail is the end of a task's stderr, where a Python traceback lands.
+func logTail(ctx context.Context, nc *nomad.Client, allocID, task string) string {
+	a, _, err := nc.Allocations().Info(allocID, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return ""
+	}
+	var buf strings.Builder
+	w := &prefixWriter{prefix: "      | ", out: &buf, mu: &sync.Mutex{}}
+	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = streamLog(tctx, nc, a, task, "stderr", LogOptions{TailBytes: 1500}, w)
+	w.flush()
+	return strings.TrimRight(buf.String(), "\n")
 }
 
 // Destroy stops the site's job, waits until every allocation's processes

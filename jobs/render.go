@@ -61,6 +61,10 @@ func Render(s Site, uid int) *api.Job {
 		// that did, instead of leaving the site down.
 		AutoRevert: ptr(true),
 	}
+	// A crashing gunicorn (a bad import, say) is retried quickly and then
+	// fails the instance, which fails the deployment and triggers the
+	// auto-revert, instead of Nomad's default 15 s between tries.
+	web.RestartPolicy = &api.RestartPolicy{Attempts: ptr(2), Interval: ptr(5 * time.Minute), Delay: ptr(3 * time.Second), Mode: ptr("fail")}
 	web.Services = []*api.Service{webService(s)}
 	if len(s.Release) > 0 {
 		web.AddTask(releaseTask(s, uid))

@@ -1,0 +1,296 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hostctl/hostctl/accounts"
+	"github.com/hostctl/hostctl/deploy"
+	"github.com/hostctl/hostctl/jobs"
+)
+
+func sitePlanCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "show what apply would change; exit 0 no change, 2 changes, 1 error",
+		ArgsUsage: "PATH",
+		Flags:     []cli.Flag{varFlag},
+		Action: func(c *cli.Context) error {
+			_, sites, err := specArg(c)
+			if err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			changed := false
+			for _, s := range sites {
+				// Planning must not assign a uid: a plan changes nothing.
+				uid, err := accounts.Peek(c.Context, nc, s.Name)
+				if err != nil {
+					return err
+				}
+				ch, err := deploy.Plan(c.Context, nc, jobs.Render(s, uid), c.App.Writer)
+				if err != nil {
+					return err
+				}
+				changed = changed || ch
+			}
+			if changed {
+				return cli.Exit("", 2)
+			}
+			return nil
+		},
+	}
+}
+
+func siteListCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list deployed sites",
+		Flags: []cli.Flag{outputFlag},
+		Action: func(c *cli.Context) error {
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			sites, err := deploy.List(c.Context, nc)
+			if err != nil {
+				return err
+			}
+			return printOut(c, sites, func(w io.Writer) {
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SITE\tSTATUS\tVERSION\tRUNNING")
+				for _, s := range sites {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\n", s.Name, s.Status, s.Version, s.Running, s.Desired)
+				}
+				tw.Flush()
+			})
+		},
+	}
+}
+
+func siteStatusCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "instances, nodes, health as Consul sees it, URL, CPU and memory in use",
+		ArgsUsage: "SITE",
+		Flags:     []cli.Flag{outputFlag},
+		Action: func(c *cli.Context) error {
+			site, err := siteArg(c)
+			if err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			cc, err := consulClient(c)
+			if err != nil {
+				return err
+			}
+			st, err := deploy.Status(c.Context, nc, cc, site)
+			if err != nil {
+				return err
+			}
+			return printOut(c, st, func(w io.Writer) {
+				fmt.Fprintf(w, "site %s: %s, version %d, uid %s\n", st.Name, st.Status, st.Version, st.UID)
+				for _, d := range st.Domains {
+					fmt.Fprintf(w, "  %s\n", siteURL(c.String("router-url"), d))
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "INSTANCE\tPROCESS\tNODE\tSTATUS\tHEALTH\tADDRESS\tMEMORY\tCPU")
+				for _, in := range st.Instances {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Process, in.Node, in.Status, dash(in.Health), dash(in.Address),
+						measured(in.MemoryMiB, "%.1f MiB"), measured(in.CPUPct, "%.1f%%"))
+				}
+				tw.Flush()
+			})
+		},
+	}
+}
+
+func measured(v *float64, format string) string {
+	if v == nil {
+		return "not measured"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func siteLogsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "logs",
+		Usage:     "show a process's output from every running instance",
+		ArgsUsage: "SITE",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "process", Aliases: []string{"p"}, Value: "web"},
+			&cli.BoolFlag{Name: "follow", Aliases: []string{"f"}},
+			&cli.BoolFlag{Name: "stderr", Usage: "stderr instead of stdout"},
+			&cli.Int64Flag{Name: "tail", Value: 8 << 10, Usage: "bytes from the end of each instance's log"},
+		},
+		Action: func(c *cli.Context) error {
+			site, err := siteArg(c)
+			if err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			return deploy.Logs(c.Context, nc, site, deploy.LogOptions{
+				Process: c.String("process"), Stderr: c.Bool("stderr"), Follow: c.Bool("follow"), TailBytes: c.Int64("tail"),
+			}, c.App.Writer)
+		},
+	}
+}
+
+func siteScaleCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "scale",
+		Usage:     "set instance counts: hostctl site scale SITE web=3 worker=1",
+		ArgsUsage: "SITE PROCESS=COUNT...",
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 2 {
+				return fmt.Errorf("scale takes SITE PROCESS=COUNT...")
+			}
+			site := c.Args().First()
+			if err := jobs.CheckSiteName(site); err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			for _, arg := range c.Args().Tail() {
+				proc, n, ok := strings.Cut(arg, "=")
+				count, err := strconv.Atoi(n)
+				if !ok || err != nil {
+					return fmt.Errorf("%q: want PROCESS=COUNT", arg)
+				}
+				if err := deploy.Scale(c.Context, nc, site, proc, count); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.App.Writer, "%s %s scaled to %d\n", site, proc, count)
+			}
+			return nil
+		},
+	}
+}
+
+func siteRestartCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "restart",
+		Usage:     "restart every instance, one at a time",
+		ArgsUsage: "SITE",
+		Action: func(c *cli.Context) error {
+			site, err := siteArg(c)
+			if err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			return deploy.Restart(c.Context, nc, site, c.App.Writer)
+		},
+	}
+}
+
+func siteRollbackCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "rollback",
+		Usage:     "go back to VERSION, or to the last stable version before the current one",
+		ArgsUsage: "SITE [VERSION]",
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 1 || c.NArg() > 2 {
+				return fmt.Errorf("rollback takes SITE [VERSION]")
+			}
+			site := c.Args().First()
+			if err := jobs.CheckSiteName(site); err != nil {
+				return err
+			}
+			var version *uint64
+			if c.NArg() == 2 {
+				v, err := strconv.ParseUint(c.Args().Get(1), 10, 64)
+				if err != nil {
+					return fmt.Errorf("version %q: %w", c.Args().Get(1), err)
+				}
+				version = &v
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			to, err := deploy.Rollback(c.Context, nc, site, version)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.App.Writer, "%s: rolling back to version %d\n", site, to)
+			return deploy.Follow(c.Context, nc, site, c.App.Writer)
+		},
+	}
+}
+
+func siteRunCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a one-off command in the site's environment: hostctl site run SITE -- CMD ARGS...",
+		ArgsUsage: "SITE -- COMMAND [ARGS...]",
+		Flags:     []cli.Flag{&cli.DurationFlag{Name: "timeout", Value: 30 * time.Minute}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() < 2 {
+				return fmt.Errorf("run takes SITE -- COMMAND [ARGS...]")
+			}
+			site := c.Args().First()
+			if err := jobs.CheckSiteName(site); err != nil {
+				return err
+			}
+			nc, err := nomadClient(c)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			argv := c.Args().Tail()
+			// Flag parsing stopped at SITE, so the "--" is still here.
+			if len(argv) > 0 && argv[0] == "--" {
+				argv = argv[1:]
+			}
+			if len(argv) == 0 {
+				return fmt.Errorf("run takes SITE -- COMMAND [ARGS...]")
+			}
+			code, err := deploy.Run(ctx, nc, site, argv, c.App.Writer, os.Stderr)
+			if err != nil {
+				return err
+			}
+			if code != 0 {
+				return cli.Exit("", code)
+			}
+			return nil
+		},
+	}
+}
+
+func siteArg(c *cli.Context) (string, error) {
+	site, err := oneArg(c, "SITE")
+	if err != nil {
+		return "", err
+	}
+	return site, jobs.CheckSiteName(site)
+}

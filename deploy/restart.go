@@ -1,0 +1,66 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+)
+
+// Restart restarts a site's running instances one at a time, waiting for
+// each to run again (and, for web instances, to pass their health check
+// in Nomad's view) before the next, so a site with two or more instances
+// keeps serving throughout.
+func Restart(ctx context.Context, nc *nomad.Client, site string, out io.Writer) error {
+	q := (&nomad.QueryOptions{}).WithContext(ctx)
+	allocs, _, err := nc.Jobs().Allocations(site, false, q)
+	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("site %q is not deployed", site)
+		}
+		return err
+	}
+	for _, stub := range allocs {
+		if stub.ClientStatus != nomad.AllocClientStatusRunning {
+			continue
+		}
+		a, _, err := nc.Allocations().Info(stub.ID, q)
+		if err != nil {
+			return err
+		}
+		before := time.Now()
+		if err := nc.Allocations().RestartAllTasks(a, q); err != nil {
+			return fmt.Errorf("restart %s: %w", a.ID[:8], err)
+		}
+		if err := waitRestarted(ctx, nc, a.ID, taskFor(a.TaskGroup), before); err != nil {
+			return fmt.Errorf("instance %s: %w", a.ID[:8], err)
+		}
+		fmt.Fprintf(out, "%s %s instance %s restarted\n", site, a.TaskGroup, a.ID[:8])
+	}
+	return nil
+}
+
+func waitRestarted(ctx context.Context, nc *nomad.Client, allocID, task string, since time.Time) error {
+	var index uint64
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 10 * time.Second}).WithContext(ctx)
+		a, meta, err := nc.Allocations().Info(allocID, q)
+		if err != nil {
+			return err
+		}
+		index = meta.LastIndex
+		ts := a.TaskStates[task]
+		restarted := ts != nil && ts.State == "running" && ts.LastRestart.After(since)
+		healthy := a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil || *a.DeploymentStatus.Healthy
+		if restarted && healthy {
+			// Give Consul's check a beat to pass again before touching the
+			// next instance.
+			time.Sleep(2 * time.Second)
+			return nil
+		}
+	}
+	return fmt.Errorf("did not come back within 2 minutes")
+}
