@@ -111,6 +111,9 @@ func siteApply(c *cli.Context) error {
 	defer cancel()
 	// Everything that can be checked is checked for every site before the
 	// first one is registered.
+	if err := deploy.CheckDomains(ctx, nc, sites); err != nil {
+		return err
+	}
 	for _, s := range sites {
 		if err := secrets.CheckSet(ctx, nc, s.Name, s.Secrets); err != nil {
 			return err

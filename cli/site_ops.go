@@ -32,6 +32,9 @@ func sitePlanCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := deploy.CheckDomains(c.Context, nc, sites); err != nil {
+				return err
+			}
 			changed := false
 			for _, s := range sites {
 				// Planning must not assign a uid: a plan changes nothing.
@@ -167,7 +170,7 @@ func siteScaleCommand() *cli.Command {
 		ArgsUsage: "SITE PROCESS=COUNT...",
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 2 {
-				return fmt.Errorf("scale takes SITE PROCESS=COUNT...")
+				return fmt.Errorf("scale takes SITE and one or more PROCESS=COUNT")
 			}
 			site := c.Args().First()
 			if err := jobs.CheckSiteName(site); err != nil {

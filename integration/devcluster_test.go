@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -69,6 +70,18 @@ func TestSiteLifecycle(t *testing.T) {
 	if !strings.Contains(out, "hello is live") || !strings.Contains(out, "curl -H 'Host: hello.localhost' "+c.router+"/") {
 		t.Errorf("apply did not print the site's URL:\n%s", out)
 	}
+
+	t.Run("another site cannot take its domain", func(t *testing.T) {
+		thief := filepath.Join(c.stateDir, "thief.hcl")
+		os.WriteFile(thief, []byte(fmt.Sprintf("site \"thief\" {\n  domains = [\"thief.localhost\", \"hello.localhost\"]\n  app = %q\n  wsgi = \"app:application\"\n}\n", app)), 0o644)
+		out, err := c.run("site", "apply", thief)
+		if err == nil || !strings.Contains(out, "hello.localhost (wanted by thief) belongs to site hello") {
+			t.Errorf("a second site claimed hello's domain: err=%v\n%s", err, out)
+		}
+		if _, _, err := nc.Jobs().Info("thief", nil); err == nil {
+			t.Error("the refused site was registered")
+		}
+	})
 
 	t.Run("passing in consul", func(t *testing.T) {
 		entries, _, err := cc.Health().Service("hello", "hostctl", true, nil)

@@ -43,7 +43,9 @@ const (
 // other process is a group of its own.
 func Render(s Site, uid int) *api.Job {
 	job := api.NewServiceJob(s.Name, s.Name, "", 50)
-	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid)}
+	// The domains ride on the job too, so one job listing shows every
+	// site's claims, running or not (see deploy.CheckDomains).
+	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid), MetaDomains: strings.Join(s.Domains, ",")}
 	job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
 	for _, c := range s.Constraints {
 		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
