@@ -16,6 +16,7 @@ import (
 // "left out" (take the default) differs from "set to zero" (an error).
 type siteBlock struct {
 	Domains     []string           `hcl:"domains"`
+	Redirects   []string           `hcl:"redirects,optional"`
 	App         *string            `hcl:"app,optional"`
 	WSGI        string             `hcl:"wsgi"`
 	Secrets     []string           `hcl:"secrets,optional"`
@@ -115,6 +116,18 @@ func decodeDomains(sb siteBlock, def hcl.Range, s *Site) hcl.Diagnostics {
 		seen[d] = true
 	}
 	s.Domains = sb.Domains
+	for i, d := range sb.Redirects {
+		r := itemRange(sb.Body, "redirects", i, def)
+		if err := CheckDomain(d); err != nil {
+			diags = append(diags, errAt("Invalid redirect", err, r))
+		} else if strings.HasPrefix(d, "*.") {
+			diags = append(diags, errAt("Invalid redirect", fmt.Errorf("redirect %q: wildcards cannot redirect to one name", d), r))
+		} else if seen[d] {
+			diags = append(diags, errAt("Duplicate domain", fmt.Errorf("%q is listed twice among domains and redirects", d), r))
+		}
+		seen[d] = true
+	}
+	s.Redirects = sb.Redirects
 	return diags
 }
 

@@ -125,7 +125,7 @@ func checkUnique(blocks []*hcl.Block, sites []Site) hcl.Diagnostics {
 			diags = append(diags, errAt("Duplicate site", fmt.Errorf("site %q is declared more than once", s.Name), blocks[i].LabelRanges[0]))
 		}
 		names[s.Name] = true
-		for _, d := range s.Domains {
+		for _, d := range append(append([]string(nil), s.Domains...), s.Redirects...) {
 			if owner, ok := domains[d]; ok && owner != s.Name {
 				diags = append(diags, errAt("Duplicate domain", fmt.Errorf("domain %q is claimed by sites %q and %q", d, owner, s.Name), blocks[i].DefRange))
 			}

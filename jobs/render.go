@@ -18,6 +18,9 @@ const (
 	MetaSite = "hostctl_site"
 	// MetaDomains lists a site's domains, comma separated, on its service.
 	MetaDomains = "hostctl_domains"
+	// MetaRedirects lists hosts, comma separated, that redirect to the
+	// site's first domain.
+	MetaRedirects = "hostctl_redirects"
 	// MetaStatic lists "url=dir" pairs, comma separated, that the router may
 	// serve from disk.
 	MetaStatic = "hostctl_static"
@@ -45,7 +48,8 @@ func Render(s Site, uid int) *api.Job {
 	job := api.NewServiceJob(s.Name, s.Name, "", 50)
 	// The domains ride on the job too, so one job listing shows every
 	// site's claims, running or not (see deploy.CheckDomains).
-	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid), MetaDomains: strings.Join(s.Domains, ",")}
+	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid),
+		MetaDomains: strings.Join(append(append([]string(nil), s.Domains...), s.Redirects...), ",")}
 	job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
 	for _, c := range s.Constraints {
 		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
@@ -88,6 +92,9 @@ func webService(s Site) *api.Service {
 	meta := map[string]string{
 		MetaSite:    s.Name,
 		MetaDomains: strings.Join(s.Domains, ","),
+	}
+	if len(s.Redirects) > 0 {
+		meta[MetaRedirects] = strings.Join(s.Redirects, ",")
 	}
 	if len(s.Static) > 0 {
 		var pairs []string

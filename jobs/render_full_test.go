@@ -71,6 +71,12 @@ func TestRenderEverySetting(t *testing.T) {
 			t.Errorf("constraints %q lack %q", cons, want)
 		}
 	}
+	if got := web.Services[0].Meta[MetaRedirects]; got != "old-shop.example.com" {
+		t.Errorf("redirects meta = %q", got)
+	}
+	if got := job.Meta[MetaDomains]; got != "staging.example.com,www.staging.example.com,old-shop.example.com" {
+		t.Errorf("job claims %q: redirects must be claimed too", got)
+	}
 	if got := web.Services[0].Meta[MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected") {
 		t.Errorf("static meta = %q", got)
 	}

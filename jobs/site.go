@@ -11,6 +11,9 @@ import "time"
 type Site struct {
 	Name    string
 	Domains []string
+	// Redirects are further hosts that answer with a permanent redirect to
+	// the first domain (the old name of a site, the bare apex).
+	Redirects []string
 	// AppDir is the absolute directory gunicorn changes into before
 	// importing WSGI; relative paths in the spec are taken from the spec
 	// file's own directory, so a spec means the same wherever it is applied.

@@ -20,6 +20,7 @@ locals {
 
 site "shop" {
   domains = [local.domain, "www.${local.domain}"]
+  redirects = ["old-shop.example.com"]
   app     = "app"
   wsgi    = "shop.wsgi:application"
   secrets = ["STRIPE_KEY"]
@@ -85,6 +86,7 @@ func TestParseEverySetting(t *testing.T) {
 		got, want any
 	}{
 		{"domains", strings.Join(s.Domains, ","), "staging.example.com,www.staging.example.com"},
+		{"redirects", strings.Join(s.Redirects, ","), "old-shop.example.com"},
 		{"env from function", s.Env["ENVIRONMENT"], "STAGING"},
 		{"env number", s.Env["WORKERS"], "3"},
 		{"secrets", strings.Join(s.Secrets, ","), "STRIPE_KEY"},
@@ -193,6 +195,8 @@ func TestSpecRejects(t *testing.T) {
 		{"local cycle", "locals {\n  a = local.b\n  b = local.a\n}\n" + site(""), []string{"bad.hcl:2:7", "cycle"}},
 		{"variable without value", "variable \"v\" {}\n" + site(""), []string{"bad.hcl:1:1", "has no default"}},
 		{"unknown function", site("  env {\n    A = shell(\"id\")\n  }\n"), []string{"bad.hcl:6:9", "shell"}},
+		{"redirect is a domain", "site \"x\" {\n  domains = [\"x.localhost\"]\n  redirects = [\"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n}\n", []string{"bad.hcl:3:16", "listed twice"}},
+		{"wildcard redirect", "site \"x\" {\n  domains = [\"x.localhost\"]\n  redirects = [\"*.x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n}\n", []string{"bad.hcl:3:16", "wildcards cannot redirect"}},
 		{"duplicate domain in site", "site \"x\" {\n  domains = [\"x.localhost\", \"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n}\n", []string{"bad.hcl:2:29", "listed twice"}},
 		{"duplicate process", site("  process \"q\" {\n    command = [\"x\"]\n  }\n  process \"q\" {\n    command = [\"y\"]\n  }\n"), []string{"bad.hcl:8:11", "more than once"}},
 	}

@@ -24,8 +24,9 @@ import (
 // Labels written by the job renderer (jobs.ServiceTag etc.). Repeated here
 // rather than imported so the router does not depend on the spec package.
 const (
-	serviceTag  = "hostctl"
-	metaDomains = "hostctl_domains"
+	serviceTag    = "hostctl"
+	metaDomains   = "hostctl_domains"
+	metaRedirects = "hostctl_redirects"
 )
 
 // Watcher keeps a live view of hostctl services and calls Publish with the
@@ -132,10 +133,20 @@ func (w *Watcher) watchService(ctx context.Context, name string) {
 func toSite(name string, entries []*consul.ServiceEntry) routes.Site {
 	s := routes.Site{Name: name}
 	domains := map[string]bool{}
+	redirects := map[string]bool{}
 	for _, e := range entries {
+		// The first domain is the one redirects point at, so keep the
+		// order the spec gave.
 		for _, d := range strings.Split(e.Service.Meta[metaDomains], ",") {
-			if d = strings.TrimSpace(d); d != "" {
+			if d = strings.TrimSpace(d); d != "" && !domains[d] {
 				domains[d] = true
+				s.Domains = append(s.Domains, d)
+			}
+		}
+		for _, d := range strings.Split(e.Service.Meta[metaRedirects], ",") {
+			if d = strings.TrimSpace(d); d != "" && !redirects[d] {
+				redirects[d] = true
+				s.Redirects = append(s.Redirects, d)
 			}
 		}
 		if e.Checks.AggregatedStatus() != consul.HealthPassing {
@@ -147,10 +158,6 @@ func toSite(name string, entries []*consul.ServiceEntry) routes.Site {
 		}
 		s.Backends = append(s.Backends, routes.Backend{ID: e.Service.ID, Addr: joinHostPort(addr, e.Service.Port)})
 	}
-	for d := range domains {
-		s.Domains = append(s.Domains, d)
-	}
-	slices.Sort(s.Domains)
 	slices.SortFunc(s.Backends, func(a, b routes.Backend) int { return strings.Compare(a.ID, b.ID) })
 	return s
 }

@@ -19,15 +19,16 @@ func entry(id, addr string, port int, status string, domains string) *consul.Ser
 
 func TestToSite(t *testing.T) {
 	s := toSite("hello", []*consul.ServiceEntry{
-		entry("b", "127.0.0.1", 2002, consul.HealthPassing, "hello.localhost,www.hello.localhost"),
-		entry("a", "", 2001, consul.HealthPassing, "hello.localhost"),
+		entry("b", "127.0.0.1", 2002, consul.HealthPassing, "www.hello.localhost,hello.localhost"),
+		entry("a", "", 2001, consul.HealthPassing, "www.hello.localhost"),
 		entry("c", "127.0.0.1", 2003, consul.HealthCritical, "hello.localhost"),
 		entry("d", "127.0.0.1", 2004, consul.HealthWarning, "hello.localhost"),
 	})
 	if s.Name != "hello" {
 		t.Errorf("name = %q", s.Name)
 	}
-	if got := len(s.Domains); got != 2 || s.Domains[0] != "hello.localhost" || s.Domains[1] != "www.hello.localhost" {
+	// Spec order is kept: the first domain is where redirects point.
+	if got := len(s.Domains); got != 2 || s.Domains[0] != "www.hello.localhost" || s.Domains[1] != "hello.localhost" {
 		t.Errorf("domains = %v", s.Domains)
 	}
 	// Only fully passing instances are routed; the node address fills in a

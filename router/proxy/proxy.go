@@ -69,6 +69,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("No site is hosted at %q.", routes.NormalizeHost(r.Host)))
 		return
 	}
+	if route.RedirectTo != "" {
+		redirect(w, r, route.RedirectTo)
+		return
+	}
 	b, ok := route.Next()
 	if !ok {
 		w.Header().Set("Retry-After", "5")
@@ -77,6 +81,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), backendKey{}, b)))
+}
+
+// redirect sends the client to the same path on the site's primary host,
+// keeping the scheme and any port it came in on.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		to = net.JoinHostPort(to, port)
+	}
+	http.Redirect(w, r, scheme+"://"+to+r.URL.RequestURI(), http.StatusMovedPermanently)
 }
 
 func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err error) {

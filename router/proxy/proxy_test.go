@@ -87,3 +87,17 @@ func TestBackendDown(t *testing.T) {
 		t.Errorf("dead backend: %d, want 502", code)
 	}
 }
+
+func TestRedirect(t *testing.T) {
+	srv := newRouter(t, routes.Site{Name: "a", Domains: []string{"new.test"}, Redirects: []string{"old.test"}})
+	req, _ := http.NewRequest("GET", srv.URL+"/path?q=1", nil)
+	req.Host = "old.test:8080"
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "http://new.test:8080/path?q=1" {
+		t.Errorf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -25,13 +25,18 @@ type Site struct {
 	Name     string
 	Domains  []string
 	Backends []Backend
+	// Redirects answer with a permanent redirect to Domains[0].
+	Redirects []string
 }
 
 // Route is what a lookup returns. Its fields never change after Build.
 type Route struct {
 	Site     string
 	Backends []Backend
-	next     atomic.Uint32
+	// RedirectTo, when set, is the host this one permanently redirects to;
+	// such a route has no backends.
+	RedirectTo string
+	next       atomic.Uint32
 }
 
 // Next picks the next backend round-robin; ok is false when the site has
@@ -63,21 +68,30 @@ func Build(sites []Site) (*Table, []error) {
 	var errs []error
 	for _, s := range sorted {
 		r := &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...)}
-		for _, d := range s.Domains {
-			d = strings.ToLower(strings.TrimSuffix(d, "."))
-			if prev, taken := owner[d]; taken {
-				errs = append(errs, fmt.Errorf("domain %q is claimed by sites %q and %q; routing it to %q", d, prev, s.Name, prev))
-				continue
-			}
-			owner[d] = s.Name
-			if rest, ok := strings.CutPrefix(d, "*."); ok {
-				t.wildcard[rest] = r
-			} else {
-				t.exact[d] = r
-			}
+		errs = t.claim(owner, s.Name, s.Domains, r, errs)
+		if len(s.Redirects) > 0 && len(s.Domains) > 0 {
+			redirect := &Route{Site: s.Name, RedirectTo: strings.ToLower(s.Domains[0])}
+			errs = t.claim(owner, s.Name, s.Redirects, redirect, errs)
 		}
 	}
 	return t, errs
+}
+
+func (t *Table) claim(owner map[string]string, site string, hosts []string, r *Route, errs []error) []error {
+	for _, d := range hosts {
+		d = strings.ToLower(strings.TrimSuffix(d, "."))
+		if prev, taken := owner[d]; taken {
+			errs = append(errs, fmt.Errorf("domain %q is claimed by sites %q and %q; routing it to %q", d, prev, site, prev))
+			continue
+		}
+		owner[d] = site
+		if rest, ok := strings.CutPrefix(d, "*."); ok {
+			t.wildcard[rest] = r
+		} else {
+			t.exact[d] = r
+		}
+	}
+	return errs
 }
 
 // Lookup finds the route for a Host header value (port and trailing dot

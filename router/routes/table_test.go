@@ -84,3 +84,20 @@ func TestStorePublish(t *testing.T) {
 		t.Fatal("published route not visible")
 	}
 }
+
+func TestRedirectRoutes(t *testing.T) {
+	tbl, errs := Build([]Site{
+		{Name: "a", Domains: []string{"new.test", "www.new.test"}, Redirects: []string{"old.test"}, Backends: []Backend{{ID: "1"}}},
+		{Name: "b", Domains: []string{"old.test"}},
+	})
+	r, ok := tbl.Lookup("old.test")
+	if !ok || r.RedirectTo != "new.test" || len(r.Backends) != 0 {
+		t.Errorf("old.test -> %+v", r)
+	}
+	if len(errs) != 1 {
+		t.Errorf("a redirect and another site's domain on one host must conflict: %v", errs)
+	}
+	if r, _ := tbl.Lookup("new.test"); r.RedirectTo != "" {
+		t.Errorf("the primary domain redirects: %+v", r)
+	}
+}

@@ -1,0 +1,187 @@
+// Command sites benchmarks site deployment on a real one-machine dev
+// cluster: apply-to-routable latency for new sites applied one by one,
+// bulk apply throughput, and the memory each warm site costs (PSS, split
+// into the site's own gunicorn processes and the platform's per-site
+// helpers). It prints a Markdown report for docs/benchmarks.md.
+//
+//	go build -o bin/hostctl ./cmd/hostctl && go run ./bench/sites -hostctl bin/hostctl
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/accounts"
+	"github.com/hostctl/hostctl/deploy"
+	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/jobs"
+)
+
+func main() {
+	hostctl := flag.String("hostctl", "bin/hostctl", "hostctl binary (router and launcher)")
+	sequential := flag.Int("sequential", 20, "sites applied one by one for the latency figures")
+	bulk := flag.Int("bulk", 200, "sites applied at once for the throughput and memory figures")
+	parallel := flag.Int("parallel", 8, "concurrent registrations during the bulk apply")
+	memory := flag.String("memory", "48MiB", "memory reserved per site instance")
+	portBase := flag.Int("port-base", 18500, "dev cluster ports")
+	flag.Parse()
+
+	ctx := context.Background()
+	cache, _ := os.UserCacheDir()
+	bin, _ := filepath.Abs(*hostctl)
+	state, err := os.MkdirTemp("/tmp", "hostctl-bench-")
+	check(err)
+	check(os.Chmod(state, 0o711))
+	cfg := devcluster.Config{
+		StateDir: state, HostctlBin: bin, Ports: devcluster.PortsFrom(*portBase),
+		NomadBin:  filepath.Join(cache, "hostctl", "bin", "nomad"),
+		ConsulBin: filepath.Join(cache, "hostctl", "bin", "consul"),
+	}
+	check(devcluster.Up(ctx, cfg, os.Stderr))
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := devcluster.Down(dctx, cfg, os.Stderr, true); err != nil {
+			log.Print(err)
+		}
+	}()
+	nc, err := cfg.NomadClient()
+	check(err)
+	app := stageApp(state)
+
+	r := report{memory: *memory, bulk: *bulk}
+	for i := range *sequential {
+		s := site(fmt.Sprintf("seq%03d", i), app, *memory)
+		t0 := time.Now()
+		uid, err := accounts.UID(ctx, nc, s.Name)
+		check(err)
+		check(deploy.Apply(ctx, nc, jobs.Render(s, uid), discard{}))
+		check(waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], 2*time.Minute))
+		r.sequential = append(r.sequential, time.Since(t0))
+		log.Printf("%s routable after %s", s.Name, r.sequential[i].Round(time.Millisecond))
+	}
+
+	t0 := time.Now()
+	names := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed []string
+	for range *parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range names {
+				s := site(fmt.Sprintf("bulk%03d", i), app, *memory)
+				uid, err := accounts.UID(ctx, nc, s.Name)
+				if err == nil {
+					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
+				}
+				if err == nil {
+					err = waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], 15*time.Minute)
+				}
+				if err != nil {
+					mu.Lock()
+					failed = append(failed, s.Name+": "+err.Error())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range *bulk {
+		names <- i
+	}
+	close(names)
+	wg.Wait()
+	r.bulkTime = time.Since(t0)
+	r.bulkFailed = failed
+	log.Printf("bulk: %d sites in %s, %d failed", *bulk, r.bulkTime.Round(time.Second), len(failed))
+
+	time.Sleep(10 * time.Second) // let workers settle before measuring memory
+	r.mem = measure(state, cfg)
+	r.node = nodeMemory(ctx, nc)
+	fmt.Print(r.markdown())
+}
+
+func site(name, app, memory string) jobs.Site {
+	src := fmt.Sprintf(`site %q {
+  domains = ["%s.bench.localhost"]
+  app     = %q
+  wsgi    = "app:application"
+  process "web" {
+    workers = 1
+    memory  = %q
+  }
+  health { path = "/healthz" }
+}
+`, name, name, app, memory)
+	sites, err := jobs.Parse(filepath.Join(app, "bench.hcl"), []byte(src))
+	check(err)
+	return sites[0]
+}
+
+// stageApp copies examples/hello where site uids can read it.
+func stageApp(state string) string {
+	dir := filepath.Join(state, "app")
+	check(os.MkdirAll(dir, 0o755))
+	b, err := os.ReadFile("examples/hello/app.py")
+	check(err)
+	check(os.WriteFile(filepath.Join(dir, "app.py"), b, 0o644))
+	return dir
+}
+
+func waitRoutable(ctx context.Context, router, host string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, router+"/", nil)
+		req.Host = host
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not routable after %s", host, limit)
+}
+
+func nodeMemory(ctx context.Context, nc *nomad.Client) string {
+	nodes, _, err := nc.Nodes().List((&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil || len(nodes) == 0 {
+		return "?"
+	}
+	n, _, err := nc.Nodes().Info(nodes[0].ID, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil || n.NodeResources == nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d MiB", n.NodeResources.Memory.MemoryMB)
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s)-1) + 0.5)
+	return s[i]
+}
+
+func mib(kb int64) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
