@@ -13,8 +13,6 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
-
-	"github.com/hostctl/hostctl/deploy"
 )
 
 // component is one long-running process of the cluster, in start order.
@@ -155,8 +153,9 @@ func waitReady(ctx context.Context, c Config, p *probes, comp component) error {
 func (c Config) resetDataDir(dir string, out io.Writer) error {
 	if pids := c.leftovers(); len(pids) > 0 {
 		fmt.Fprintf(out, "killing %d task process(es) left by an earlier run: %v\n", len(pids), pids)
-		killAll(pids)
-		time.Sleep(200 * time.Millisecond)
+		if left := c.killLeftovers(pids); len(left) > 0 {
+			return fmt.Errorf("processes still running after SIGKILL: %v", left)
+		}
 	}
 	if _, err := c.unmountAll(); err != nil {
 		return err
@@ -198,9 +197,7 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 	}
 	if pids := c.leftovers(); len(pids) > 0 {
 		fmt.Fprintf(out, "killing %d leftover task process(es): %v\n", len(pids), pids)
-		killAll(pids)
-		time.Sleep(200 * time.Millisecond)
-		if left := c.leftovers(); len(left) > 0 {
+		if left := c.killLeftovers(pids); len(left) > 0 {
 			errs = append(errs, fmt.Errorf("processes still running after SIGKILL: %v", left))
 		}
 	}
@@ -222,8 +219,10 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 	return errors.Join(errs...)
 }
 
-// drainJobs stops every job the way `site destroy` does, so the sites'
-// processes have exited before Nomad itself stops.
+// drainJobs stops every job, waits until all their processes have
+// exited, and then purges them, so nothing of a site outlives Nomad. All
+// jobs are stopped at once: one at a time, a cluster with hundreds of
+// sites would take minutes.
 func drainJobs(ctx context.Context, c Config) (int, error) {
 	cli, err := c.NomadClient()
 	if err != nil {
@@ -233,13 +232,38 @@ func drainJobs(ctx context.Context, c Config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	var errs []error
+	w := (&nomad.WriteOptions{}).WithContext(ctx)
 	for _, j := range list {
-		errs = append(errs, deploy.Destroy(ctx, cli, j.ID))
+		if _, _, err := cli.Jobs().Deregister(j.ID, false, w); err != nil {
+			return 0, err
+		}
 	}
-	return len(list), errors.Join(errs...)
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		allocs, _, err := cli.Allocations().List((&nomad.QueryOptions{}).WithContext(ctx))
+		if err != nil {
+			return 0, err
+		}
+		live := 0
+		for _, a := range allocs {
+			if a.ClientStatus == nomad.AllocClientStatusRunning || a.ClientStatus == nomad.AllocClientStatusPending {
+				live++
+			}
+		}
+		if live == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return len(list), fmt.Errorf("%d allocation(s) still running after 3 minutes", live)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	for _, j := range list {
+		if _, _, err := cli.Jobs().Deregister(j.ID, true, w); err != nil {
+			return len(list), err
+		}
+	}
+	return len(list), nil
 }
 
 // AnyRunning reports whether any component recorded in c's state dir is

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // leftovers finds processes this cluster's Nomad client started that are
@@ -70,9 +71,23 @@ func ownedBy(pid int, stateDir, dataDir string, allocIDs []string) bool {
 	return false
 }
 
-func killAll(pids []int) {
+// killLeftovers SIGKILLs pids and waits (up to 10 s: hundreds of
+// processes take a moment to die) until none is tied to the cluster any
+// more; it returns any that still are.
+func (c Config) killLeftovers(pids []int) []int {
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := c.leftovers()
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		for _, pid := range left {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

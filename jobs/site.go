@@ -102,12 +102,16 @@ type Media struct {
 // Defaults for fields a spec may leave out. They are sized for small sites:
 // the point of the platform is that an idle site costs almost nothing.
 const (
-	DefaultInstances      = 1
-	DefaultWorkers        = 2
-	DefaultThreads        = 1
-	DefaultTimeout        = 30 * time.Second
-	DefaultMemoryMB       = 128
-	DefaultCPU            = 100
+	DefaultInstances = 1
+	DefaultWorkers   = 2
+	DefaultThreads   = 1
+	DefaultTimeout   = 30 * time.Second
+	DefaultMemoryMB  = 128
+	// DefaultCPU is a scheduling reservation (MHz), not a cap: Nomad gives
+	// raw_exec tasks CPU shares in proportion, and idle sites use almost
+	// none. At 100 MHz a 2-core node held only ~40 sites before the
+	// scheduler called its CPU exhausted (docs/benchmarks.md).
+	DefaultCPU            = 20
 	DefaultHealthPath     = "/"
 	DefaultHealthInterval = 2 * time.Second
 	DefaultHealthTimeout  = 2 * time.Second
