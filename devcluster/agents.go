@@ -30,6 +30,11 @@ func (c Config) consulConfig() map[string]any {
 		"log_level":            "INFO",
 		// Leader election in ~1 s instead of ~5 s: this is one machine.
 		"performance": map[string]any{"raft_multiplier": 1},
+		// Everything here talks to Consul from 127.0.0.1, and the router
+		// holds a blocking query per site: the default cap of 200
+		// connections per client IP stopped routing at ~200 sites
+		// (docs/benchmarks.md).
+		"limits": map[string]any{"http_max_conns_per_client": 4096},
 	}
 }
 

@@ -40,6 +40,9 @@ func TestConsulConfig(t *testing.T) {
 	if ports["http"] != 8500 || ports["dns"] != -1 || ports["grpc"] != -1 {
 		t.Errorf("ports = %v", ports)
 	}
+	if got := cc["limits"].(map[string]any)["http_max_conns_per_client"]; got.(int) < 1000 {
+		t.Errorf("consul per-client connection cap %v would stop the router at ~200 sites", got)
+	}
 	if cc["client_addr"] != Addr || cc["bind_addr"] != Addr {
 		t.Errorf("consul listens beyond loopback: %v %v", cc["client_addr"], cc["bind_addr"])
 	}

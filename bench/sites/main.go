@@ -33,6 +33,7 @@ func main() {
 	bulk := flag.Int("bulk", 200, "sites applied at once for the throughput and memory figures")
 	parallel := flag.Int("parallel", 8, "concurrent registrations during the bulk apply")
 	memory := flag.String("memory", "48MiB", "memory reserved per site instance")
+	cpu := flag.Int("cpu", 10, "CPU (MHz) reserved per site instance")
 	portBase := flag.Int("port-base", 18500, "dev cluster ports")
 	flag.Parse()
 
@@ -59,9 +60,9 @@ func main() {
 	check(err)
 	app := stageApp(state)
 
-	r := report{memory: *memory, bulk: *bulk}
+	r := report{memory: *memory, cpu: *cpu, bulk: *bulk}
 	for i := range *sequential {
-		s := site(fmt.Sprintf("seq%03d", i), app, *memory)
+		s := site(fmt.Sprintf("seq%03d", i), app, *memory, *cpu)
 		t0 := time.Now()
 		uid, err := accounts.UID(ctx, nc, s.Name)
 		check(err)
@@ -81,7 +82,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for i := range names {
-				s := site(fmt.Sprintf("bulk%03d", i), app, *memory)
+				s := site(fmt.Sprintf("bulk%03d", i), app, *memory, *cpu)
 				uid, err := accounts.UID(ctx, nc, s.Name)
 				if err == nil {
 					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
@@ -112,7 +113,7 @@ func main() {
 	fmt.Print(r.markdown())
 }
 
-func site(name, app, memory string) jobs.Site {
+func site(name, app, memory string, cpu int) jobs.Site {
 	src := fmt.Sprintf(`site %q {
   domains = ["%s.bench.localhost"]
   app     = %q
@@ -120,10 +121,11 @@ func site(name, app, memory string) jobs.Site {
   process "web" {
     workers = 1
     memory  = %q
+    cpu     = %d
   }
   health { path = "/healthz" }
 }
-`, name, name, app, memory)
+`, name, name, app, memory, cpu)
 	sites, err := jobs.Parse(filepath.Join(app, "bench.hcl"), []byte(src))
 	check(err)
 	return sites[0]

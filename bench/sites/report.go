@@ -8,6 +8,7 @@ import (
 
 type report struct {
 	memory     string
+	cpu        int
 	bulk       int
 	sequential []time.Duration
 	bulkTime   time.Duration
@@ -30,7 +31,7 @@ func (r report) markdown() string {
 	m := r.mem
 	if m.sites > 0 {
 		n := int64(m.sites)
-		fmt.Fprintf(&b, "| warm sites measured | %d (hello, 1 gunicorn worker, %s reserved each) |\n", m.sites, r.memory)
+		fmt.Fprintf(&b, "| warm sites measured | %d (hello, 1 gunicorn worker, %s and %d MHz reserved each) |\n", m.sites, r.memory, r.cpu)
 		fmt.Fprintf(&b, "| PSS per site: gunicorn (master + worker) | %s |\n", mib(m.gunicorn/n))
 		fmt.Fprintf(&b, "| PSS per site: platform (Nomad executor + logmon) | %s |\n", mib(m.perSite/n))
 		fmt.Fprintf(&b, "| PSS, shared agents (Consul + Nomad + router) | %s total, %s per site |\n", mib(m.agents), mib(m.agents/n))
