@@ -130,10 +130,17 @@ func siteApply(c *cli.Context) error {
 			if err := deploy.Register(ctx, nc, jobs.Render(s, uid)); err != nil {
 				return err
 			}
+			if err := deploy.SyncCrons(ctx, nc, s.Name, jobs.RenderCrons(s, uid), out); err != nil {
+				return err
+			}
 			fmt.Fprintf(out, "%s registered; follow it with `hostctl site status %s`\n", s.Name, s.Name)
 			continue
 		}
 		if err := deploy.Apply(ctx, nc, jobs.Render(s, uid), out); err != nil {
+			return err
+		}
+		// Crons follow only a healthy deploy: they run the new code.
+		if err := deploy.SyncCrons(ctx, nc, s.Name, jobs.RenderCrons(s, uid), out); err != nil {
 			return err
 		}
 		routerURL := c.String("router-url")

@@ -215,8 +215,19 @@ func Destroy(ctx context.Context, nc *nomad.Client, id string) error {
 	if err := waitAllocsStopped(ctx, nc, id); err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
-	_, _, err := nc.Jobs().Deregister(id, true, (&nomad.WriteOptions{}).WithContext(ctx))
-	return err
+	if _, _, err := nc.Jobs().Deregister(id, true, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
+		return err
+	}
+	crons, err := cronJobsOf(ctx, nc, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range crons {
+		if err := removeJobAndChildren(ctx, nc, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // waitAllocsStopped blocks until no allocation of the job is pending or

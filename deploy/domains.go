@@ -21,7 +21,9 @@ func CheckDomains(ctx context.Context, nc *nomad.Client, sites []jobs.Site) erro
 		return err
 	}
 	owner := map[string]string{}
+	ids := map[string]bool{}
 	for _, j := range stubs {
+		ids[j.ID] = j.Meta[jobs.MetaSite] != j.ID
 		site := j.Meta[jobs.MetaSite]
 		if site == "" || site != j.ID {
 			continue
@@ -34,6 +36,10 @@ func CheckDomains(ctx context.Context, nc *nomad.Client, sites []jobs.Site) erro
 	}
 	var clashes []string
 	for _, s := range sites {
+		// A site "a-cron-b" and site "a"'s cron "b" would share a job ID.
+		if notASite := ids[s.Name]; notASite {
+			clashes = append(clashes, fmt.Sprintf("job %s already exists and is not a site (another site's cron or one-off run)", s.Name))
+		}
 		for _, d := range s.Domains {
 			if o, ok := owner[d]; ok && o != s.Name {
 				clashes = append(clashes, fmt.Sprintf("%s (wanted by %s) belongs to site %s", d, s.Name, o))

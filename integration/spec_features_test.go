@@ -41,6 +41,10 @@ site "feat" {
     memory  = "16MiB"
     cpu     = 20
   }
+  cron "stamp" {
+    schedule = "@daily"
+    command  = ["/usr/bin/python3", "-c", "import os; print('cron-uid', os.getuid(), 'flavour', os.environ['FLAVOUR'])"]
+  }
   health { path = "/?op=id" }
 }
 `, app)), 0o644)
@@ -102,6 +106,50 @@ site "feat" {
 		t.Errorf("memory oversubscription is off in the dev cluster (%v)", err)
 	}
 
+	t.Run("cron runs as the site", func(t *testing.T) {
+		if _, _, err := nc.Jobs().PeriodicForce("feat-cron-stamp", nil); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			children, _, err := nc.Jobs().PrefixList("feat-cron-stamp/periodic-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(children) > 0 && children[0].Status == "dead" {
+				allocs, _, _ := nc.Jobs().Allocations(children[0].ID, true, nil)
+				if len(allocs) != 1 || allocs[0].ClientStatus != "complete" {
+					t.Fatalf("cron run allocations: %+v", allocs)
+				}
+				a, _, _ := nc.Allocations().Info(allocs[0].ID, nil)
+				out := readAllLog(t, nc, a, "cron")
+				if !strings.Contains(out, "cron-uid 2000") || !strings.Contains(out, "flavour SALTED") {
+					t.Errorf("cron output %q: want the site's uid and env", out)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the forced cron run never finished")
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	})
+
+	t.Run("dropping the cron block removes the job", func(t *testing.T) {
+		path := filepath.Join(specDir, "site.hcl")
+		b, _ := os.ReadFile(path)
+		src := string(b)
+		i, j := strings.Index(src, "  cron \"stamp\""), strings.Index(src, "  health {")
+		os.WriteFile(path, []byte(src[:i]+src[j:]), 0o644)
+		out := c.mustRun("site", "apply", "--var", "flavour=salted", specDir)
+		if !strings.Contains(out, "cron stamp removed") {
+			t.Errorf("apply output: %s", out)
+		}
+		if _, _, err := nc.Jobs().Info("feat-cron-stamp", nil); err == nil {
+			t.Error("the cron job is still registered")
+		}
+	})
+
 	t.Run("worker process runs as the site", func(t *testing.T) {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -125,4 +173,30 @@ site "feat" {
 			time.Sleep(500 * time.Millisecond)
 		}
 	})
+}
+
+func readAllLog(t *testing.T, nc *nomad.Client, a *nomad.Allocation, task string) string {
+	t.Helper()
+	cancel := make(chan struct{})
+	defer close(cancel)
+	frames, errc := nc.AllocFS().Logs(a, false, task, "stdout", "start", 0, cancel, nil)
+	var b strings.Builder
+	for {
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				return b.String()
+			}
+			if f != nil {
+				b.Write(f.Data)
+			}
+		case err, ok := <-errc:
+			if ok && err != nil {
+				t.Fatalf("logs: %v", err)
+			}
+			if !ok {
+				errc = nil
+			}
+		}
+	}
 }

@@ -24,6 +24,7 @@ type siteBlock struct {
 	NodeClass   *string            `hcl:"node_class,optional"`
 	Env         *envBlock          `hcl:"env,block"`
 	Processes   []*processBlock    `hcl:"process,block"`
+	Crons       []*cronBlock       `hcl:"cron,block"`
 	Health      *healthBlock       `hcl:"health,block"`
 	Static      []*staticBlock     `hcl:"static,block"`
 	Constraints []*constraintBlock `hcl:"constraint,block"`
@@ -91,6 +92,7 @@ func decodeSite(ctx *hcl.EvalContext, blk *hcl.Block) (Site, hcl.Diagnostics) {
 	}
 	diags = append(diags, decodeEnv(ctx, sb, def, &s)...)
 	diags = append(diags, decodeProcesses(sb, &s)...)
+	diags = append(diags, decodeCrons(sb, &s)...)
 	s.Health = Health{Path: DefaultHealthPath, Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout}
 	if sb.Health != nil {
 		diags = append(diags, decodeHealth(sb.Health, &s.Health)...)

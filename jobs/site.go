@@ -31,6 +31,7 @@ type Site struct {
 	Release     [][]string
 	Web         Web
 	Processes   []Process
+	Crons       []Cron
 	Health      Health
 	Static      []Static
 	Constraints []Constraint
@@ -67,6 +68,16 @@ type Process struct {
 	Name      string
 	Command   []string
 	Instances int
+	Resources
+}
+
+// Cron is a command run on a schedule, as a Nomad periodic job. A run
+// that is still going when the next is due is skipped, not doubled.
+type Cron struct {
+	Name     string
+	Schedule string // five-field cron expression
+	TimeZone string // IANA name; "" means UTC
+	Command  []string
 	Resources
 }
 

@@ -1,0 +1,99 @@
+package jobs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/cronexpr"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/nomad/api"
+)
+
+type cronBlock struct {
+	Name     string   `hcl:"name,label"`
+	Schedule string   `hcl:"schedule"`
+	TimeZone *string  `hcl:"timezone,optional"`
+	Command  []string `hcl:"command"`
+	Memory   *string  `hcl:"memory,optional"`
+	CPU      *int     `hcl:"cpu,optional"`
+	Body     hcl.Body `hcl:",body"`
+}
+
+// MetaCronOf marks a periodic job with the site it belongs to; such jobs
+// are not sites themselves.
+const MetaCronOf = "hostctl_cron_of"
+
+func decodeCrons(sb siteBlock, s *Site) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	headers := blocksOf(sb.Body, "cron", "name")
+	seen := map[string]bool{}
+	for i, c := range sb.Crons {
+		def := headers[i].DefRange
+		if err := checkProcessName(c.Name); err != nil || seen[c.Name] {
+			if err == nil {
+				err = fmt.Errorf("cron %q is declared more than once", c.Name)
+			}
+			diags = append(diags, errAt("Invalid cron name", err, headers[i].LabelRanges[0]))
+			continue
+		}
+		seen[c.Name] = true
+		cr := Cron{Name: c.Name, Schedule: c.Schedule, Command: c.Command, Resources: Resources{CPU: DefaultCPU, MemoryMB: DefaultMemoryMB}}
+		// Nomad takes five fields; cronexpr alone would also take six or
+		// seven (seconds, years), which Nomad reads differently.
+		if n := len(strings.Fields(c.Schedule)); n != 5 && !strings.HasPrefix(c.Schedule, "@") {
+			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q has %d fields; use five (minute hour day month weekday)", c.Schedule, n), attrRange(c.Body, "schedule", def)))
+		} else if _, err := cronexpr.Parse(c.Schedule); err != nil {
+			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q: %w", c.Schedule, err), attrRange(c.Body, "schedule", def)))
+		}
+		if c.TimeZone != nil {
+			if _, err := time.LoadLocation(*c.TimeZone); err != nil {
+				diags = append(diags, errAt("Invalid cron timezone", err, attrRange(c.Body, "timezone", def)))
+			}
+			cr.TimeZone = *c.TimeZone
+		}
+		if len(c.Command) == 0 || c.Command[0] == "" {
+			diags = append(diags, errAt("Missing command", fmt.Errorf("cron %q needs command = [\"program\", \"args\"...]", c.Name), attrRange(c.Body, "command", def)))
+		}
+		p := &processBlock{Memory: c.Memory, CPU: c.CPU, Body: c.Body}
+		diags = append(diags, decodeProcessResources(p, def, &cr.Resources)...)
+		s.Crons = append(s.Crons, cr)
+	}
+	return diags
+}
+
+// CronJobID is the Nomad job that runs one of a site's crons.
+func CronJobID(site, cron string) string { return site + "-cron-" + cron }
+
+// RenderCrons builds one periodic batch job per cron of the site, each
+// running its command as the site (same uid, env, secrets, placement).
+func RenderCrons(s Site, uid int) []*api.Job {
+	var out []*api.Job
+	for _, c := range s.Crons {
+		id := CronJobID(s.Name, c.Name)
+		job := api.NewBatchJob(id, id, "", 40)
+		job.Meta = map[string]string{MetaCronOf: s.Name, MetaUID: strconv.Itoa(uid)}
+		job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
+		for _, con := range s.Constraints {
+			job.Constrain(api.NewConstraint(con.Attribute, con.Operator, con.Value))
+		}
+		job.Periodic = &api.PeriodicConfig{
+			Enabled:         ptr(true),
+			Spec:            ptr(c.Schedule),
+			SpecType:        ptr(api.PeriodicSpecCron),
+			ProhibitOverlap: ptr(true),
+		}
+		if c.TimeZone != "" {
+			job.Periodic.TimeZone = ptr(c.TimeZone)
+		}
+		tg := api.NewTaskGroup("cron", 1)
+		// A failed run is reported, not retried: the next one is scheduled.
+		tg.RestartPolicy = &api.RestartPolicy{Attempts: ptr(0), Mode: ptr("fail")}
+		tg.ReschedulePolicy = &api.ReschedulePolicy{Attempts: ptr(0), Unlimited: ptr(false)}
+		tg.AddTask(siteTask(s, "cron", uid, c.Command, c.Resources))
+		job.AddTaskGroup(tg)
+		out = append(out, job)
+	}
+	return out
+}

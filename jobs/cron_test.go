@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCrons(t *testing.T) {
+	src := `site "shop" {
+  domains = ["shop.test"]
+  app     = "app"
+  wsgi    = "app"
+  secrets = ["TOKEN"]
+  cron "cleanup" {
+    schedule = "15 3 * * *"
+    timezone = "Europe/Paris"
+    command  = ["/usr/bin/python3", "manage.py", "clearsessions"]
+    memory   = "64MiB"
+  }
+  cron "ping" {
+    schedule = "@hourly"
+    command  = ["/bin/true"]
+  }
+}`
+	sites, err := Parse("testdata/shop.hcl", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sites[0]
+	if len(s.Crons) != 2 || s.Crons[0].TimeZone != "Europe/Paris" || s.Crons[0].MemoryMB != 64 {
+		t.Fatalf("crons = %+v", s.Crons)
+	}
+	js := RenderCrons(s, 2000005)
+	if len(js) != 2 {
+		t.Fatalf("cron jobs = %d", len(js))
+	}
+	j := js[0]
+	if *j.ID != "shop-cron-cleanup" || *j.Type != "batch" || j.Meta[MetaCronOf] != "shop" || j.Meta[MetaSite] != "" {
+		t.Errorf("job id=%s type=%s meta=%v", *j.ID, *j.Type, j.Meta)
+	}
+	if p := j.Periodic; *p.Spec != "15 3 * * *" || *p.TimeZone != "Europe/Paris" || !*p.ProhibitOverlap {
+		t.Errorf("periodic = %+v", p)
+	}
+	task := j.TaskGroups[0].Tasks[0]
+	args := task.Config["args"].([]string)
+	if !slices.Equal(args, []string{"launch", "--uid", "2000005", "--", "/usr/bin/python3", "manage.py", "clearsessions"}) {
+		t.Errorf("args = %v", args)
+	}
+	if len(task.Templates) != 1 || !strings.Contains(*task.Templates[0].EmbeddedTmpl, "TOKEN") {
+		t.Error("cron runs without the site's secrets")
+	}
+	if *j.TaskGroups[0].RestartPolicy.Attempts != 0 {
+		t.Error("a failed cron run is retried; the next run should be the retry")
+	}
+}
+
+func TestCronRejects(t *testing.T) {
+	site := func(cron string) string {
+		return "site \"x\" {\n  domains = [\"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n" + cron + "}\n"
+	}
+	cases := []struct{ name, src, want string }{
+		{"bad schedule", site("  cron \"a\" {\n    schedule = \"61 * * * *\"\n    command = [\"x\"]\n  }\n"), "bad.hcl:6:16"},
+		{"six fields", site("  cron \"a\" {\n    schedule = \"0 0 * * * *\"\n    command = [\"x\"]\n  }\n"), "has 6 fields"},
+		{"bad zone", site("  cron \"a\" {\n    schedule = \"@daily\"\n    timezone = \"Mars/Base\"\n    command = [\"x\"]\n  }\n"), "bad.hcl:7:16"},
+		{"empty command", site("  cron \"a\" {\n    schedule = \"@daily\"\n    command = []\n  }\n"), "needs command"},
+		{"bad name", site("  cron \"A_B\" {\n    schedule = \"@daily\"\n    command = [\"x\"]\n  }\n"), "bad.hcl:5:8"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("testdata/bad.hcl", []byte(c.src))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+}
