@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/accounts"
@@ -89,11 +90,7 @@ func siteStatusCommand() *cli.Command {
 		ArgsUsage: "SITE",
 		Flags:     []cli.Flag{outputFlag},
 		Action: func(c *cli.Context) error {
-			site, err := siteArg(c)
-			if err != nil {
-				return err
-			}
-			nc, err := nomadClient(c)
+			site, nc, err := siteAndNomad(c)
 			if err != nil {
 				return err
 			}
@@ -148,11 +145,7 @@ func siteLogsCommand() *cli.Command {
 			&cli.Int64Flag{Name: "tail", Value: 8 << 10, Usage: "bytes from the end of each instance's log"},
 		},
 		Action: func(c *cli.Context) error {
-			site, err := siteArg(c)
-			if err != nil {
-				return err
-			}
-			nc, err := nomadClient(c)
+			site, nc, err := siteAndNomad(c)
 			if err != nil {
 				return err
 			}
@@ -202,11 +195,7 @@ func siteRestartCommand() *cli.Command {
 		Usage:     "restart every instance, one at a time",
 		ArgsUsage: "SITE",
 		Action: func(c *cli.Context) error {
-			site, err := siteArg(c)
-			if err != nil {
-				return err
-			}
-			nc, err := nomadClient(c)
+			site, nc, err := siteAndNomad(c)
 			if err != nil {
 				return err
 			}
@@ -288,6 +277,16 @@ func siteRunCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// siteAndNomad is the start of every command that acts on one site.
+func siteAndNomad(c *cli.Context) (string, *nomad.Client, error) {
+	site, err := siteArg(c)
+	if err != nil {
+		return "", nil, err
+	}
+	nc, err := nomadClient(c)
+	return site, nc, err
 }
 
 func siteArg(c *cli.Context) (string, error) {
