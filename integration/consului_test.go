@@ -1,13 +1,11 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -335,31 +333,6 @@ func (b *uiBrowser) close(t *testing.T, ctx context.Context, cancelTab, cancelAl
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// liveProcessesTiedTo lists the processes, zombies aside, that use dir (see
-// tiedTo), as "pid (why): cmdline".
-func liveProcessesTiedTo(dir string) []string {
-	var left []string
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid := e.Name()
-		if _, err := strconv.Atoi(pid); err != nil || pid == strconv.Itoa(os.Getpid()) {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil {
-			continue
-		}
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i+1:], []byte(" Z")) {
-			continue
-		}
-		if why := tiedTo(pid, dir); why != "" {
-			cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
-			left = append(left, fmt.Sprintf("%s (%s): %.200s", pid, why, bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
-		}
-	}
-	return left
 }
 
 // errorf collects chromedp's own messages but those about CDP events too

@@ -153,24 +153,8 @@ func (c *cluster) stage(example string) string {
 // init has not reaped yet (zombies) hold nothing and are ignored.
 func (c *cluster) assertNothingLeft() {
 	c.t.Helper()
-	entries, _ := os.ReadDir("/proc")
-	self := strconv.Itoa(os.Getpid())
-	for _, e := range entries {
-		pid := e.Name()
-		if _, err := strconv.Atoi(pid); err != nil || pid == self {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil {
-			continue
-		}
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i+1:], []byte(" Z")) {
-			continue
-		}
-		if why := tiedTo(pid, c.stateDir); why != "" {
-			cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
-			c.t.Errorf("process %s left behind (%s): %s", pid, why, strings.ReplaceAll(string(cmd), "\x00", " "))
-		}
+	for _, p := range liveProcessesTiedTo(c.stateDir) {
+		c.t.Errorf("process left behind: %s", p)
 	}
 	mounts, _ := os.ReadFile("/proc/self/mountinfo")
 	for _, line := range strings.Split(string(mounts), "\n") {
@@ -226,4 +210,29 @@ func tailLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// liveProcessesTiedTo lists the processes, zombies aside, that use dir (see
+// tiedTo), as "pid (why): cmdline".
+func liveProcessesTiedTo(dir string) []string {
+	var left []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid := e.Name()
+		if _, err := strconv.Atoi(pid); err != nil || pid == strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			continue
+		}
+		if i := bytes.LastIndexByte(stat, ')'); i > 0 && bytes.HasPrefix(stat[i+1:], []byte(" Z")) {
+			continue
+		}
+		if why := tiedTo(pid, dir); why != "" {
+			cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+			left = append(left, fmt.Sprintf("%s (%s): %.200s", pid, why, bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))
+		}
+	}
+	return left
 }
