@@ -19,6 +19,7 @@ func launchCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "uid", Required: true, Usage: "the site's uid (also its gid)"},
 			&cli.StringSliceFlag{Name: "write", Usage: "another directory the site may write"},
+			&cli.StringFlag{Name: "app", Usage: "the site's code, copied privately into the allocation and used as the working directory"},
 		},
 		Action: func(c *cli.Context) error {
 			dirs, err := sandbox.DirsFromEnv()
@@ -27,6 +28,7 @@ func launchCommand() *cli.Command {
 			}
 			err = sandbox.Launch(sandbox.Spec{
 				UID:           c.Int("uid"),
+				App:           c.String("app"),
 				Dirs:          dirs,
 				ExtraWritable: c.StringSlice("write"),
 				Argv:          c.Args().Slice(),

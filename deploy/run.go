@@ -153,10 +153,23 @@ func runJob(site *nomad.Job, argv []string) (*nomad.Job, error) {
 	tg := nomad.NewTaskGroup("run", 1)
 	tg.RestartPolicy = &nomad.RestartPolicy{Attempts: ptr(0), Mode: ptr("fail")}
 	tg.ReschedulePolicy = &nomad.ReschedulePolicy{Attempts: ptr(0), Unlimited: ptr(false)}
+	// The web task's launcher arguments up to "--" (uid, app, ...), then
+	// the command: the one-off gets the same private copy of the code.
+	webArgs, _ := web.Config["args"].([]any)
+	var args []string
+	for _, a := range webArgs {
+		if a == "--" {
+			break
+		}
+		args = append(args, fmt.Sprint(a))
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("site %s's web task does not run through the launcher", *site.ID)
+	}
 	t := nomad.NewTask("run", "raw_exec")
 	t.Config = map[string]any{
 		"command": web.Config["command"],
-		"args":    append([]string{"launch", "--uid", uid, "--"}, argv...),
+		"args":    append(append(args, "--"), argv...),
 	}
 	t.Env = web.Env
 	t.Templates = web.Templates

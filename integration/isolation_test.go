@@ -21,6 +21,11 @@ import (
 func TestSitesCannotReachEachOther(t *testing.T) {
 	c := newCluster(t)
 	app := c.stage("testdata/prober")
+	// Root-only: the sites can run only from the launcher's private copy,
+	// and no site can read the code where it was deployed from.
+	if err := os.Chmod(app, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"alpha", "beta"} {
 		spec := filepath.Join(c.stateDir, name+".hcl")
 		os.WriteFile(spec, []byte(fmt.Sprintf("site %q {\n  domains = [%q]\n  app = %q\n  wsgi = \"app:application\"\n  health { path = \"/?op=id\" }\n}\n",
@@ -79,6 +84,8 @@ func TestSitesCannotReachEachOther(t *testing.T) {
 
 	denied := []struct{ what, op, path string }{
 		{"beta's task dir file", "read", secretFiles["task dir"]},
+		{"beta's code (its private copy)", "read", filepath.Join(beta["NOMAD_ALLOC_DIR"], "app", "app.py")},
+		{"the code's source directory", "read", filepath.Join(app, "app.py")},
 		{"beta's alloc data file", "read", secretFiles["alloc data"]},
 		{"beta's task dir listing", "list", beta["NOMAD_TASK_DIR"]},
 		{"beta's secrets dir", "list", beta["NOMAD_SECRETS_DIR"]},
@@ -99,6 +106,9 @@ func TestSitesCannotReachEachOther(t *testing.T) {
 		})
 	}
 	t.Run("own directories still work", func(t *testing.T) {
+		if got := ask("alpha", url.Values{"op": {"read"}, "path": {filepath.Join(alpha["NOMAD_ALLOC_DIR"], "app", "app.py")}}); got != "ok" {
+			t.Errorf("alpha reading its own code: %s", got)
+		}
 		for _, p := range []string{filepath.Join(alpha["NOMAD_TASK_DIR"], "mine"), filepath.Join(alpha["NOMAD_ALLOC_DIR"], "data", "mine")} {
 			if got := ask("alpha", url.Values{"op": {"write"}, "path": {p}, "data": {"x"}}); got != "ok" {
 				t.Errorf("alpha writing its own %s: %s", p, got)

@@ -127,7 +127,7 @@ func webService(s Site) *api.Service {
 // environment, secrets and resources.
 func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Task {
 	t := api.NewTask(name, "raw_exec")
-	t.Config = launched(uid, argv)
+	t.Config = launched(s, uid, argv)
 	t.Env = siteEnv(s)
 	t.Resources = &api.Resources{CPU: ptr(r.CPU), MemoryMB: ptr(r.MemoryMB)}
 	if r.MemoryMaxMB > r.MemoryMB {
@@ -203,7 +203,7 @@ for argv in cmds:
 // instance never turns healthy, so the deployment fails and auto-reverts.
 func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
-	t := siteTask(s, "release", uid, []string{Python, "-c", releaseRunner, s.AppDir, string(cmds)}, s.Web.Resources)
+	t := siteTask(s, "release", uid, []string{Python, "-c", releaseRunner, RunningAppDir, string(cmds)}, s.Web.Resources)
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
@@ -212,12 +212,16 @@ func releaseTask(s Site, uid int) *api.Task {
 // launched is the raw_exec config that runs argv as the site: Nomad starts
 // the launcher as root, and the launcher closes the task's directories,
 // drops to uid and execs argv.
-func launched(uid int, argv []string) map[string]any {
+func launched(s Site, uid int, argv []string) map[string]any {
 	return map[string]any{
 		"command": "${meta." + LauncherMeta + "}",
-		"args":    append([]string{"launch", "--uid", strconv.Itoa(uid), "--"}, argv...),
+		"args":    append([]string{"launch", "--uid", strconv.Itoa(uid), "--app", s.AppDir, "--"}, argv...),
 	}
 }
+
+// RunningAppDir is where a site's processes find their code: the
+// launcher's private copy of AppDir inside the allocation.
+const RunningAppDir = "${NOMAD_ALLOC_DIR}/app"
 
 // GunicornArgs is the gunicorn command line for a site; exported so the
 // CLI can show exactly what runs.
@@ -228,7 +232,7 @@ func GunicornArgs(s Site) []string {
 		"--workers", strconv.Itoa(w.Workers),
 		"--threads", strconv.Itoa(w.Threads),
 		"--timeout", strconv.Itoa(int(w.Timeout / time.Second)),
-		"--chdir", s.AppDir,
+		"--chdir", RunningAppDir,
 		// The task's own directory: /dev/shm and /tmp are shared between
 		// sites (and closed to them by the launcher), the task dir is not.
 		"--worker-tmp-dir", "${NOMAD_TASK_DIR}",

@@ -53,13 +53,13 @@ func TestRender(t *testing.T) {
 		t.Errorf("command = %v", task.Config["command"])
 	}
 	args := task.Config["args"].([]string)
-	if !slices.Equal(args[:5], []string{"launch", "--uid", "2000042", "--", Gunicorn}) {
-		t.Errorf("args do not go through the launcher: %v", args[:5])
+	if !slices.Equal(args[:7], []string{"launch", "--uid", "2000042", "--app", "/srv/hello", "--", Gunicorn}) {
+		t.Errorf("args do not go through the launcher: %v", args[:7])
 	}
 	if c := job.Constraints; len(c) != 1 || c[0].LTarget != "${meta.hostctl_launcher}" || c[0].Operand != "is_set" {
 		t.Errorf("constraints = %+v", c)
 	}
-	for _, want := range [][]string{{"--bind", "${NOMAD_ADDR_http}"}, {"--workers", "3"}, {"--chdir", "/srv/hello"}} {
+	for _, want := range [][]string{{"--bind", "${NOMAD_ADDR_http}"}, {"--workers", "3"}, {"--chdir", RunningAppDir}} {
 		i := slices.Index(args, want[0])
 		if i < 0 || args[i+1] != want[1] {
 			t.Errorf("args %v lack %v", args, want)

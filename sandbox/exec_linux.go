@@ -24,7 +24,7 @@ const writeAccess = landlock.AccessFSSet(llsys.AccessFSWriteFile | llsys.AccessF
 // devFiles may be written by anyone, and programs expect to.
 var devFiles = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
 
-func dropAndExec(spec Spec) error {
+func dropAndExec(spec Spec, workDir string) error {
 	bin, err := exec.LookPath(spec.Argv[0])
 	if err != nil {
 		return err
@@ -50,6 +50,12 @@ func dropAndExec(spec Spec) error {
 	}
 	if err := syscall.Setuid(0); err == nil {
 		return errors.New("regained root after dropping privileges")
+	}
+	if workDir != "" {
+		// Commands like "python3 manage.py ..." expect to start in the app.
+		if err := os.Chdir(workDir); err != nil {
+			return err
+		}
 	}
 	writable := append([]string{spec.Dirs.Alloc, taskDir}, spec.ExtraWritable...)
 	cfg := landlock.MustConfig(writeAccess)

@@ -27,6 +27,9 @@ type Spec struct {
 	UID int
 	// Dirs are Nomad's directories for this task, from its environment.
 	Dirs Dirs
+	// App, if set, is the directory holding the site's code; the launcher
+	// runs the command in a private copy of it (see stageApp).
+	App string
 	// ExtraWritable are further directories the site may write (its media
 	// store, say); everything else on the machine is read-only to it.
 	ExtraWritable []string
@@ -79,5 +82,13 @@ func Launch(spec Spec) error {
 	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
 		return fmt.Errorf("closing task directories: %w", err)
 	}
-	return dropAndExec(spec)
+	workDir := ""
+	if spec.App != "" {
+		dir, err := stageApp(spec.App, spec.Dirs.Alloc, spec.UID)
+		if err != nil {
+			return err
+		}
+		workDir = dir
+	}
+	return dropAndExec(spec, workDir)
 }

@@ -15,7 +15,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HOSTCTL_SANDBOX_CHILD") == "1" {
 		dirs, err := DirsFromEnv()
 		if err == nil {
-			err = Launch(Spec{UID: siteUID, Dirs: dirs, Argv: os.Args[1:]})
+			err = Launch(Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:]})
 		}
 		os.Stderr.WriteString("launch: " + err.Error() + "\n")
 		os.Exit(111)
@@ -135,6 +135,37 @@ echo x >/dev/null && echo "devnull: ok"
 	matches, _ := filepath.Glob("/tmp/sandbox-escape-*")
 	if len(matches) > 0 {
 		t.Errorf("the site wrote outside its directories: %v", matches)
+	}
+}
+
+// The code is copied privately: the source may be root-only, the copy
+// belongs to the site alone, symlinks are not followed, and commands start
+// in the copy.
+func TestLaunchStagesAppPrivately(t *testing.T) {
+	requireRoot(t)
+	d, root := fakeAlloc(t)
+	src := filepath.Join(root, "src")
+	os.MkdirAll(filepath.Join(src, "pkg", "__pycache__"), 0o700)
+	os.WriteFile(filepath.Join(src, "app.py"), []byte("CODE = 1\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "pkg", "mod.py"), []byte("X = 2\n"), 0o600)
+	os.Symlink("/etc/shadow", filepath.Join(src, "shadow"))
+	os.Chmod(src, 0o700) // root-only: the site could not read it in place
+
+	cmd := exec.Command(os.Args[0], "/bin/sh", "-c", `pwd; cat app.py pkg/mod.py; ls -a; stat -c '%u %a' . app.py`)
+	cmd.Env = append(os.Environ(), "HOSTCTL_SANDBOX_CHILD=1", "HOSTCTL_SANDBOX_APP="+src,
+		"NOMAD_ALLOC_DIR="+d.Alloc, "NOMAD_TASK_DIR="+d.Task, "NOMAD_SECRETS_DIR="+d.Secrets)
+	b, err := cmd.CombinedOutput()
+	out := string(b)
+	if err != nil {
+		t.Fatalf("launch: %v\n%s", err, out)
+	}
+	for _, want := range []string{filepath.Join(d.Alloc, AppDirName) + "\n", "CODE = 1", "X = 2", "2000007 700\n2000007 600"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "shadow") || strings.Contains(out, "__pycache__") {
+		t.Errorf("symlink or bytecode cache copied:\n%s", out)
 	}
 }
 
