@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/accounts"
@@ -66,6 +67,21 @@ func oneArg(c *cli.Context, what string) (string, error) {
 
 var varFlag = &cli.StringSliceFlag{Name: "var", Usage: "set a spec variable: --var name=value (repeatable)"}
 
+// specForCluster is the start of every command that compares a spec with
+// the cluster (plan, apply): the spec parsed and valid, a Nomad client, and
+// no domain another site in the cluster already claims.
+func specForCluster(ctx context.Context, c *cli.Context) ([]jobs.Site, *nomad.Client, error) {
+	_, sites, err := specArg(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := nomadClient(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sites, nc, deploy.CheckDomains(ctx, nc, sites)
+}
+
 // specArg parses and validates the spec file or directory named by the
 // only argument, with the --var values.
 func specArg(c *cli.Context) (string, []jobs.Site, error) {
@@ -99,19 +115,12 @@ func siteValidate(c *cli.Context) error {
 // siteApply validates the whole file before registering anything, so a
 // mistake in the third site does not leave the first two half-deployed.
 func siteApply(c *cli.Context) error {
-	_, sites, err := specArg(c)
-	if err != nil {
-		return err
-	}
-	nc, err := nomadClient(c)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
 	// Everything that can be checked is checked for every site before the
 	// first one is registered.
-	if err := deploy.CheckDomains(ctx, nc, sites); err != nil {
+	sites, nc, err := specForCluster(ctx, c)
+	if err != nil {
 		return err
 	}
 	for _, s := range sites {

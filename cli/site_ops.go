@@ -25,15 +25,8 @@ func sitePlanCommand() *cli.Command {
 		ArgsUsage: "PATH",
 		Flags:     []cli.Flag{varFlag},
 		Action: func(c *cli.Context) error {
-			_, sites, err := specArg(c)
+			sites, nc, err := specForCluster(c.Context, c)
 			if err != nil {
-				return err
-			}
-			nc, err := nomadClient(c)
-			if err != nil {
-				return err
-			}
-			if err := deploy.CheckDomains(c.Context, nc, sites); err != nil {
 				return err
 			}
 			changed := false
