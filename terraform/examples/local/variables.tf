@@ -1,0 +1,70 @@
+# Defaults describe a one-machine cluster on loopback (every role on one
+# node), the shape the integration test starts for real.
+
+variable "output_dir" {
+  description = "Directory the node's files are rendered under, mirroring the node's file system."
+  type        = string
+  default     = "rendered"
+
+  validation {
+    condition     = length(trimspace(var.output_dir)) > 0 && trimsuffix(var.output_dir, "/") != ""
+    error_message = "output_dir must name a directory other than /."
+  }
+}
+
+variable "name" {
+  type    = string
+  default = "solo"
+}
+
+variable "roles" {
+  type    = set(string)
+  default = ["server", "client", "router"]
+}
+
+variable "bootstrap_expect" {
+  type    = number
+  default = 1
+}
+
+variable "retry_join" {
+  type    = list(string)
+  default = []
+}
+
+variable "bind_addr" {
+  type    = string
+  default = "127.0.0.1"
+}
+
+variable "http_bind_addr" {
+  type    = string
+  default = "127.0.0.1"
+}
+
+variable "router_bind_addr" {
+  type    = string
+  default = "127.0.0.1"
+}
+
+variable "network_interface" {
+  type    = string
+  default = "lo"
+}
+
+variable "ports" {
+  description = "See the node module's ports; unset ones keep the upstream defaults."
+  type        = map(number)
+  default     = {}
+}
+
+variable "paths" {
+  description = "See the node module's paths; unset ones keep the defaults."
+  type        = map(string)
+  default     = {}
+}
+
+variable "consul_user" {
+  type    = string
+  default = "consul"
+}
