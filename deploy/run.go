@@ -173,6 +173,8 @@ func runJob(site *nomad.Job, argv []string) (*nomad.Job, error) {
 	}
 	t.Env = web.Env
 	t.Templates = web.Templates
+	// A site whose code is fetched (git, archive) fetches it here too.
+	t.Artifacts = web.Artifacts
 	t.Resources = web.Resources
 	tg.AddTask(t)
 	job.AddTaskGroup(tg)

@@ -131,7 +131,31 @@ func TestSiteCommands(t *testing.T) {
 	})
 
 	t.Run("failed deploy reverts", func(t *testing.T) {
+		// The site is probed all through the broken deploy: the new
+		// version is a canary beside the running instances, so its failure
+		// must never show.
+		stop := make(chan struct{})
+		probes := make(chan [2]int, 1)
+		go func() {
+			n, bad := 0, 0
+			for {
+				select {
+				case <-stop:
+					probes <- [2]int{n, bad}
+					return
+				case <-time.After(200 * time.Millisecond):
+				}
+				if code, body := c.get("hello.localhost", "/"); code != 200 || !strings.Contains(body, "Hello from hostctl") {
+					bad++
+				}
+				n++
+			}
+		}()
+		t0 := time.Now()
 		out, err := c.run("site", "apply", spec(2, "no_such_module:application"))
+		took := time.Since(t0)
+		close(stop)
+		p := <-probes
 		if err == nil {
 			t.Fatalf("a deploy of a broken app succeeded:\n%s", out)
 		}
@@ -140,17 +164,12 @@ func TestSiteCommands(t *testing.T) {
 				t.Errorf("failure report lacks %q:\n%s", want, out)
 			}
 		}
-		// Nomad's auto-revert puts the last healthy version back.
-		deadline := time.Now().Add(90 * time.Second)
-		for {
-			code, body := c.get("hello.localhost", "/")
-			if code == 200 && strings.Contains(body, "Hello from hostctl") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("site not serving after the revert: %d %q", code, body)
-			}
-			time.Sleep(time.Second)
+		t.Logf("broken deploy reported failed in %s; %d probes during it, %d failed", took.Round(100*time.Millisecond), p[0], p[1])
+		if p[1] > 0 || p[0] == 0 {
+			t.Errorf("%d of %d requests failed while a broken version was being deployed", p[1], p[0])
+		}
+		if code, body := c.get("hello.localhost", "/"); code != 200 || !strings.Contains(body, "Hello from hostctl") {
+			t.Errorf("site not serving after the failed deploy: %d %q", code, body)
 		}
 	})
 

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,22 +14,25 @@ import (
 // The HCL shapes as written by users. Optional scalars are pointers so that
 // "left out" (take the default) differs from "set to zero" (an error).
 type siteBlock struct {
-	Domains     []string           `hcl:"domains"`
-	Redirects   []string           `hcl:"redirects,optional"`
-	App         *string            `hcl:"app,optional"`
-	WSGI        string             `hcl:"wsgi"`
-	Secrets     []string           `hcl:"secrets,optional"`
-	Release     [][]string         `hcl:"release,optional"`
-	NodeClass   *string            `hcl:"node_class,optional"`
-	Env         *envBlock          `hcl:"env,block"`
-	Processes   []*processBlock    `hcl:"process,block"`
-	Crons       []*cronBlock       `hcl:"cron,block"`
-	Health      *healthBlock       `hcl:"health,block"`
-	Static      []*staticBlock     `hcl:"static,block"`
-	Constraints []*constraintBlock `hcl:"constraint,block"`
-	Database    *databaseBlock     `hcl:"database,block"`
-	Media       *mediaBlock        `hcl:"media,block"`
-	Body        hcl.Body           `hcl:",body"`
+	Domains      []string           `hcl:"domains"`
+	Redirects    []string           `hcl:"redirects,optional"`
+	App          *string            `hcl:"app,optional"`
+	Source       *sourceBlock       `hcl:"source,block"`
+	Python       *string            `hcl:"python,optional"`
+	Requirements *string            `hcl:"requirements,optional"`
+	WSGI         string             `hcl:"wsgi"`
+	Secrets      []string           `hcl:"secrets,optional"`
+	Release      [][]string         `hcl:"release,optional"`
+	NodeClass    *string            `hcl:"node_class,optional"`
+	Env          *envBlock          `hcl:"env,block"`
+	Processes    []*processBlock    `hcl:"process,block"`
+	Crons        []*cronBlock       `hcl:"cron,block"`
+	Health       *healthBlock       `hcl:"health,block"`
+	Static       []*staticBlock     `hcl:"static,block"`
+	Constraints  []*constraintBlock `hcl:"constraint,block"`
+	Database     *databaseBlock     `hcl:"database,block"`
+	Media        *mediaBlock        `hcl:"media,block"`
+	Body         hcl.Body           `hcl:",body"`
 }
 
 type envBlock struct {
@@ -84,7 +86,7 @@ func decodeSite(ctx *hcl.EvalContext, blk *hcl.Block) (Site, hcl.Diagnostics) {
 	if err := CheckWSGI(sb.WSGI); err != nil {
 		diags = append(diags, errAt("Invalid wsgi", err, attrRange(sb.Body, "wsgi", def)))
 	}
-	s.AppDir, diags = decodeAppDir(sb, filepath.Dir(def.Filename), def, diags)
+	diags = append(diags, decodeCode(sb, filepath.Dir(def.Filename), def, &s)...)
 	for i, argv := range sb.Release {
 		if len(argv) == 0 || argv[0] == "" {
 			diags = append(diags, errAt("Invalid release command", fmt.Errorf("release command %d is empty", i+1), itemRange(sb.Body, "release", i, def)))
@@ -131,25 +133,6 @@ func decodeDomains(sb siteBlock, def hcl.Range, s *Site) hcl.Diagnostics {
 	}
 	s.Redirects = sb.Redirects
 	return diags
-}
-
-func decodeAppDir(sb siteBlock, baseDir string, def hcl.Range, diags hcl.Diagnostics) (string, hcl.Diagnostics) {
-	dir := "."
-	if sb.App != nil {
-		dir = *sb.App
-	}
-	if !filepath.IsAbs(dir) {
-		abs, err := filepath.Abs(filepath.Join(baseDir, dir))
-		if err != nil {
-			return dir, append(diags, errAt("Invalid app directory", err, attrRange(sb.Body, "app", def)))
-		}
-		dir = abs
-	}
-	dir = filepath.Clean(dir)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		diags = append(diags, errAt("Invalid app directory", fmt.Errorf("app directory %s does not exist or is not a directory", dir), attrRange(sb.Body, "app", def)))
-	}
-	return dir, diags
 }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -232,7 +215,11 @@ func decodeStatic(sb siteBlock, s *Site) hcl.Diagnostics {
 			diags = append(diags, errAt("Invalid static url", fmt.Errorf("static url %q must start and end with '/'", st.URL), attrRange(st.Body, "url", def)))
 		}
 		dir := st.Dir
-		if !filepath.IsAbs(dir) {
+		if !filepath.IsAbs(dir) && s.Source != nil {
+			// Fetched code lives in each allocation, where the router
+			// cannot know to look; it serves only fixed paths.
+			diags = append(diags, errAt("Invalid static dir", fmt.Errorf("static dir %q: with a git or archive source the dir must be an absolute path on the node", st.Dir), attrRange(st.Body, "dir", def)))
+		} else if !filepath.IsAbs(dir) {
 			dir = filepath.Join(s.AppDir, dir)
 		}
 		s.Static = append(s.Static, Static{URL: st.URL, Dir: filepath.Clean(dir)})

@@ -32,11 +32,11 @@ const (
 	LauncherMeta = "hostctl_launcher"
 	// PortLabel is the Nomad port gunicorn binds to.
 	PortLabel = "http"
-	// Gunicorn is Debian's gunicorn, bound to Debian's /usr/bin/python3
-	// where Django and Flask live.
-	Gunicorn = "/usr/bin/gunicorn"
-	// Python is the interpreter Debian's gunicorn, Django and Flask use.
-	Python = "/usr/bin/python3"
+	// SitePython is how every command reaches the site's interpreter: the
+	// launcher puts the site's virtualenv first on PATH, so "python" is the
+	// spec's interpreter with the site's requirements and the system's
+	// packages (gunicorn among them) on its path.
+	SitePython = "python"
 )
 
 // Render builds the Nomad job for a validated site whose processes run as
@@ -58,14 +58,23 @@ func Render(s Site, uid int) *api.Job {
 	web := api.NewTaskGroup(webProcess, s.Web.Instances)
 	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
 	web.Update = &api.UpdateStrategy{
-		MaxParallel:      ptr(1),
-		HealthCheck:      ptr("checks"),
-		MinHealthyTime:   ptr(2 * time.Second),
-		HealthyDeadline:  ptr(60 * time.Second),
-		ProgressDeadline: ptr(2 * time.Minute),
-		// A deploy that never turns healthy goes back to the last version
-		// that did, instead of leaving the site down.
-		AutoRevert: ptr(true),
+		MaxParallel:     ptr(1),
+		HealthCheck:     ptr("checks"),
+		MinHealthyTime:  ptr(2 * time.Second),
+		HealthyDeadline: ptr(60 * time.Second),
+		// 0: the first instance that turns unhealthy (a failing release,
+		// a crashing import, a refused download) fails the deployment at
+		// once. With a deadline Nomad would reschedule it and keep trying
+		// until the deadline passed: a broken deploy took 2 minutes to be
+		// called broken.
+		ProgressDeadline: ptr(time.Duration(0)),
+		// A new version starts as one canary next to the running
+		// instances, which are replaced only once it is healthy: a broken
+		// deploy never takes the site down, it just fails. Then the job
+		// itself goes back to the last version that was healthy.
+		Canary:      ptr(min(1, s.Web.Instances)),
+		AutoPromote: ptr(s.Web.Instances > 0),
+		AutoRevert:  ptr(true),
 	}
 	// A crashing gunicorn (a bad import, say) is retried quickly and then
 	// fails the instance, which fails the deployment and triggers the
@@ -75,12 +84,13 @@ func Render(s Site, uid int) *api.Job {
 	if len(s.Release) > 0 {
 		web.AddTask(releaseTask(s, uid))
 	}
-	web.AddTask(siteTask(s, "gunicorn", uid, append([]string{Gunicorn}, GunicornArgs(s)...), s.Web.Resources))
+	web.AddTask(siteTask(s, "gunicorn", uid, append([]string{SitePython, "-m", "gunicorn"}, GunicornArgs(s)...), s.Web.Resources))
 	job.AddTaskGroup(web)
 
 	for _, p := range s.Processes {
 		tg := api.NewTaskGroup(p.Name, p.Instances)
-		tg.Update = &api.UpdateStrategy{MaxParallel: ptr(1), HealthCheck: ptr("task_states"), MinHealthyTime: ptr(5 * time.Second), AutoRevert: ptr(true)}
+		tg.Update = &api.UpdateStrategy{MaxParallel: ptr(1), HealthCheck: ptr("task_states"), MinHealthyTime: ptr(5 * time.Second),
+			ProgressDeadline: ptr(time.Duration(0)), Canary: ptr(min(1, p.Instances)), AutoPromote: ptr(p.Instances > 0), AutoRevert: ptr(true)}
 		tg.AddTask(siteTask(s, p.Name, uid, p.Command, p.Resources))
 		job.AddTaskGroup(tg)
 	}
@@ -128,6 +138,9 @@ func webService(s Site) *api.Service {
 func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Task {
 	t := api.NewTask(name, "raw_exec")
 	t.Config = launched(s, uid, argv)
+	if a := sourceArtifact(s); a != nil {
+		t.Artifacts = []*api.TaskArtifact{a}
+	}
 	t.Env = siteEnv(s)
 	t.Resources = &api.Resources{CPU: ptr(r.CPU), MemoryMB: ptr(r.MemoryMB)}
 	if r.MemoryMaxMB > r.MemoryMB {
@@ -186,8 +199,7 @@ func siteEnv(s Site) map[string]string {
 
 // releaseRunner runs argv lists one after another in a directory and stops
 // at the first failure. Python rather than a shell, so that arguments are
-// passed as data and never re-parsed; /usr/bin/python3 is on every node
-// because gunicorn runs on it.
+// passed as data and never re-parsed; the site's python is there anyway.
 const releaseRunner = `import json, subprocess, sys
 cwd, cmds = sys.argv[1], json.loads(sys.argv[2])
 for argv in cmds:
@@ -203,7 +215,7 @@ for argv in cmds:
 // instance never turns healthy, so the deployment fails and auto-reverts.
 func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
-	t := siteTask(s, "release", uid, []string{Python, "-c", releaseRunner, RunningAppDir, string(cmds)}, s.Web.Resources)
+	t := siteTask(s, "release", uid, []string{SitePython, "-c", releaseRunner, RunningAppDir, string(cmds)}, s.Web.Resources)
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
@@ -211,12 +223,56 @@ func releaseTask(s Site, uid int) *api.Task {
 
 // launched is the raw_exec config that runs argv as the site: Nomad starts
 // the launcher as root, and the launcher closes the task's directories,
-// drops to uid and execs argv.
+// copies the code privately, drops to uid, prepares the site's virtualenv
+// and execs argv.
 func launched(s Site, uid int, argv []string) map[string]any {
+	args := []string{"launch", "--uid", strconv.Itoa(uid), "--app", appSource(s),
+		"--python", s.Python, "--requirements", s.Requirements}
+	if s.RequirementsRequired {
+		args = append(args, "--requirements-required")
+	}
 	return map[string]any{
 		"command": "${meta." + LauncherMeta + "}",
-		"args":    append([]string{"launch", "--uid", strconv.Itoa(uid), "--app", s.AppDir, "--"}, argv...),
+		"args":    append(append(args, "--"), argv...),
 	}
+}
+
+// fetchedDir is where Nomad puts fetched code, inside the task's local dir
+// (closed to other sites by the launcher before anything reads it).
+const fetchedDir = "local/source"
+
+// appSource is the code the launcher copies: the path on the node, or
+// what Nomad fetched for this task.
+func appSource(s Site) string {
+	if s.Source == nil {
+		return s.AppDir
+	}
+	dir := "${NOMAD_TASK_DIR}/source"
+	if s.Source.Dir != "" && s.Source.Dir != "." {
+		dir += "/" + s.Source.Dir
+	}
+	return dir
+}
+
+// sourceArtifact asks Nomad to fetch a git or archive source (with
+// go-getter, which checks out the ref or verifies the checksum) into the
+// task before the launcher starts.
+func sourceArtifact(s Site) *api.TaskArtifact {
+	src := s.Source
+	if src == nil {
+		return nil
+	}
+	a := &api.TaskArtifact{RelativeDest: ptr(fetchedDir), GetterMode: ptr("dir")}
+	if src.Git != "" {
+		a.GetterSource = ptr("git::" + src.Git)
+		a.GetterOptions = map[string]string{"ref": src.Ref}
+		return a
+	}
+	a.GetterSource = ptr(src.Archive)
+	if src.Checksum != "" {
+		a.GetterOptions = map[string]string{"checksum": src.Checksum}
+	}
+	return a
 }
 
 // RunningAppDir is where a site's processes find their code: the

@@ -38,7 +38,7 @@ func TestRenderEverySetting(t *testing.T) {
 	}
 	wt := worker.Tasks[0]
 	wargs := wt.Config["args"].([]string)
-	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--app", sites[0].AppDir, "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
+	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--app", sites[0].AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
 		t.Errorf("worker args = %v", wargs)
 	}
 	if wt.Env["ENVIRONMENT"] != "STAGING" || *wt.Resources.MemoryMB != 96 || wt.Resources.MemoryMaxMB != nil {

@@ -1,14 +1,16 @@
 package jobs
 
 import (
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
 func TestRender(t *testing.T) {
 	s := Site{
 		Name: "hello", Domains: []string{"hello.localhost", "www.hello.localhost"},
-		AppDir: "/srv/hello", WSGI: "app:application",
+		AppDir: "/srv/hello", WSGI: "app:application", Python: "/usr/bin/python3.11", Requirements: DefaultRequirements,
 		Web:    Web{Instances: 2, Workers: 3, Threads: 4, Timeout: DefaultTimeout, MaxRequests: 1000, Resources: Resources{MemoryMB: 128, MemoryMaxMB: 256, CPU: 100}},
 		Health: Health{Path: "/healthz", Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout},
 	}
@@ -53,8 +55,13 @@ func TestRender(t *testing.T) {
 		t.Errorf("command = %v", task.Config["command"])
 	}
 	args := task.Config["args"].([]string)
-	if !slices.Equal(args[:7], []string{"launch", "--uid", "2000042", "--app", "/srv/hello", "--", Gunicorn}) {
-		t.Errorf("args do not go through the launcher: %v", args[:7])
+	wantLaunch := []string{"launch", "--uid", "2000042", "--app", "/srv/hello", "--python", "/usr/bin/python3.11",
+		"--requirements", "requirements.txt", "--", "python", "-m", "gunicorn"}
+	if !slices.Equal(args[:len(wantLaunch)], wantLaunch) {
+		t.Errorf("args do not go through the launcher: %v", args[:len(wantLaunch)])
+	}
+	if len(task.Artifacts) != 0 {
+		t.Errorf("a local app needs no artifact: %+v", task.Artifacts)
 	}
 	if c := job.Constraints; len(c) != 1 || c[0].LTarget != "${meta.hostctl_launcher}" || c[0].Operand != "is_set" {
 		t.Errorf("constraints = %+v", c)
@@ -67,5 +74,49 @@ func TestRender(t *testing.T) {
 	}
 	if args[len(args)-1] != "app:application" {
 		t.Errorf("last arg = %q, want the WSGI target", args[len(args)-1])
+	}
+}
+
+func TestRenderFetchedSource(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		src     Source
+		getter  string
+		options map[string]string
+		app     string
+	}{
+		{"git", Source{Git: "https://git.example.com/blog.git", Ref: "v1.2.0", Dir: "src"},
+			"git::https://git.example.com/blog.git", map[string]string{"ref": "v1.2.0"}, "${NOMAD_TASK_DIR}/source/src"},
+		{"archive", Source{Archive: "https://example.com/blog.tar.gz", Checksum: "sha256:" + strings.Repeat("ab", 32)},
+			"https://example.com/blog.tar.gz", map[string]string{"checksum": "sha256:" + strings.Repeat("ab", 32)}, "${NOMAD_TASK_DIR}/source"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := Site{Name: "blog", Domains: []string{"blog.localhost"}, Source: &c.src, WSGI: "app:app",
+				Python: DefaultPython, Requirements: "reqs/prod.txt", RequirementsRequired: true,
+				Release: [][]string{{"python3", "manage.py", "migrate"}},
+				Crons:   []Cron{{Name: "nightly", Schedule: "@daily", Command: []string{"python3", "job.py"}}}}
+			tasks := Render(s, 2000042).TaskGroups[0].Tasks
+			tasks = append(tasks, RenderCrons(s, 2000042)[0].TaskGroups[0].Tasks...)
+			// Every process kind needs the code: release, gunicorn, crons.
+			if len(tasks) != 3 {
+				t.Fatalf("tasks = %d", len(tasks))
+			}
+			for _, task := range tasks {
+				if len(task.Artifacts) != 1 {
+					t.Fatalf("task %s artifacts = %+v", task.Name, task.Artifacts)
+				}
+				a := task.Artifacts[0]
+				if *a.GetterSource != c.getter || !maps.Equal(a.GetterOptions, c.options) || *a.RelativeDest != "local/source" {
+					t.Errorf("task %s artifact = %s %v %s", task.Name, *a.GetterSource, a.GetterOptions, *a.RelativeDest)
+				}
+				args := task.Config["args"].([]string)
+				if i := slices.Index(args, "--app"); i < 0 || args[i+1] != c.app {
+					t.Errorf("task %s --app in %v, want %s", task.Name, args, c.app)
+				}
+				if !slices.Contains(args, "--requirements-required") {
+					t.Errorf("task %s: a named requirements file must be required: %v", task.Name, args)
+				}
+			}
+		})
 	}
 }

@@ -14,10 +14,25 @@ type Site struct {
 	// Redirects are further hosts that answer with a permanent redirect to
 	// the first domain (the old name of a site, the bare apex).
 	Redirects []string
-	// AppDir is the absolute directory gunicorn changes into before
-	// importing WSGI; relative paths in the spec are taken from the spec
-	// file's own directory, so a spec means the same wherever it is applied.
+	// AppDir is the absolute directory holding the site's code when it
+	// comes from a path on the node; relative paths in the spec are taken
+	// from the spec file's own directory, so a spec means the same wherever
+	// it is applied. It is empty when Source fetches the code instead.
 	AppDir string
+	// Source is where the code comes from when it is not a local path: a
+	// git repository at a ref, or an archive, fetched by Nomad for each
+	// instance.
+	Source *Source
+	// Python is the interpreter every process of the site runs on; the
+	// launcher puts it first on PATH (as python and python3) through a
+	// virtualenv that also sees the node's system packages.
+	Python string
+	// Requirements is the pip requirements file, relative to the code,
+	// installed into that virtualenv when each instance starts.
+	// RequirementsRequired says the spec named it, so a missing file is an
+	// error rather than "nothing to install".
+	Requirements         string
+	RequirementsRequired bool
 	// WSGI is the "module:callable" gunicorn imports.
 	WSGI string
 	// Env is set in every process of the site. Secrets are names only: the
@@ -41,6 +56,20 @@ type Site struct {
 	Media    *Media
 	// SpecFile is where the site was declared, for messages.
 	SpecFile string
+}
+
+// Source is code fetched by Nomad's artifact downloader (go-getter).
+// Exactly one of Git and Archive is set.
+type Source struct {
+	Git string // clone URL
+	Ref string // tag, branch or commit to check out
+	// Archive is an http(s) URL of a .tar.gz, .tgz, .tar.xz, .tar.bz2 or .zip.
+	Archive string
+	// Checksum is "sha256:<hex>" (or another algorithm go-getter knows);
+	// the download is refused if it does not match.
+	Checksum string
+	// Dir is the app's directory inside the repository or archive.
+	Dir string
 }
 
 // Resources are what Nomad reserves for each instance of a process.
@@ -122,7 +151,11 @@ const (
 	// raw_exec tasks CPU shares in proportion, and idle sites use almost
 	// none. At 100 MHz a 2-core node held only ~40 sites before the
 	// scheduler called its CPU exhausted (docs/benchmarks.md).
-	DefaultCPU            = 20
+	DefaultCPU = 20
+	// DefaultPython is Debian's interpreter, where gunicorn, Django and
+	// Flask are installed as system packages.
+	DefaultPython         = "/usr/bin/python3"
+	DefaultRequirements   = "requirements.txt"
 	DefaultHealthPath     = "/"
 	DefaultHealthInterval = 2 * time.Second
 	DefaultHealthTimeout  = 2 * time.Second

@@ -177,10 +177,27 @@ func TestSpecRejects(t *testing.T) {
 	site := func(body string) string {
 		return "site \"x\" {\n  domains = [\"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n" + body + "}\n"
 	}
+	// fetched: a site whose code comes from a source block (line 4 on).
+	fetched := func(source string) string {
+		return "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n" + source + "}\n"
+	}
 	cases := []struct {
 		name, src string
 		want      []string
 	}{
+		{"app and source", site("  source {\n    path = \"app\"\n  }\n"), []string{"bad.hcl:3:9", "either app or a source block"}},
+		{"two sources", fetched("  source {\n    path = \"app\"\n    git = \"https://h/r.git\"\n  }\n"), []string{"bad.hcl:4:3", "exactly one of path, git or archive"}},
+		{"git without ref", fetched("  source {\n    git = \"https://h/r.git\"\n  }\n"), []string{"bad.hcl:4:3", "ref = "}},
+		{"git file url", fetched("  source {\n    git = \"file:///etc\"\n    ref = \"main\"\n  }\n"), []string{"bad.hcl:5:11", "use https://"}},
+		{"ref as option", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"--upload-pack=x\"\n  }\n"), []string{"bad.hcl:6:11", "not a valid git"}},
+		{"ref in url", fetched("  source {\n    git = \"https://h/r.git?ref=x\"\n    ref = \"main\"\n  }\n"), []string{"bad.hcl:5:11", "not in the URL"}},
+		{"archive ext", fetched("  source {\n    archive = \"https://h/app.exe\"\n  }\n"), []string{"bad.hcl:5:15", "must end in one of"}},
+		{"bad checksum", fetched("  source {\n    archive = \"https://h/app.tgz\"\n    checksum = \"sha256:xyz\"\n  }\n"), []string{"bad.hcl:6:16", "64 lowercase hex"}},
+		{"ref with archive", fetched("  source {\n    archive = \"https://h/app.tgz\"\n    ref = \"v1\"\n  }\n"), []string{"bad.hcl:6:11", "only with git"}},
+		{"dir escapes", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n    dir = \"../..\"\n  }\n"), []string{"bad.hcl:7:11", "relative path inside"}},
+		{"relative python", site("  python = \"python3\"\n"), []string{"bad.hcl:5:12", "absolute path"}},
+		{"missing requirements", site("  requirements = \"nope.txt\"\n"), []string{"bad.hcl:5:18", "not a file in the app directory"}},
+		{"relative static with git", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:10:11", "must be an absolute path"}},
 		{"size without unit", site("  process \"web\" {\n    memory = \"256\"\n  }\n"), []string{"bad.hcl:6:14", "needs a unit"}},
 		{"memory_max below memory", site("  process \"web\" {\n    memory = \"256MiB\"\n    memory_max = \"128MiB\"\n  }\n"), []string{"bad.hcl:7:18", "below memory"}},
 		{"web-only on worker", site("  process \"q\" {\n    command = [\"x\"]\n    workers = 2\n  }\n"), []string{"bad.hcl:7:15", "only to process \"web\""}},
@@ -212,5 +229,30 @@ func TestSpecRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseFetchedSource(t *testing.T) {
+	sites, err := Parse("testdata/fetched.hcl", []byte(`site "blog" {
+  domains = ["blog.localhost"]
+  wsgi    = "blog.wsgi"
+  python  = "/usr/bin/python3.11"
+  requirements = "reqs/prod.txt"
+  source {
+    git = "git@git.example.com:team/blog.git"
+    ref = "release/2026-11"
+    dir = "./src/"
+  }
+}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sites[0]
+	want := Source{Git: "git@git.example.com:team/blog.git", Ref: "release/2026-11", Dir: "src"}
+	if s.Source == nil || *s.Source != want || s.AppDir != "" {
+		t.Errorf("source = %+v app %q, want %+v", s.Source, s.AppDir, want)
+	}
+	if s.Python != "/usr/bin/python3.11" || s.Requirements != "reqs/prod.txt" || !s.RequirementsRequired {
+		t.Errorf("python %q requirements %q required %v", s.Python, s.Requirements, s.RequirementsRequired)
 	}
 }

@@ -25,15 +25,11 @@ const writeAccess = landlock.AccessFSSet(llsys.AccessFSWriteFile | llsys.AccessF
 var devFiles = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
 
 func dropAndExec(spec Spec, workDir string) error {
-	bin, err := exec.LookPath(spec.Argv[0])
-	if err != nil {
-		return err
-	}
 	taskDir := filepath.Dir(spec.Dirs.Task)
-	env := append(os.Environ(),
-		"HOME="+spec.Dirs.Task,
-		"TMPDIR="+filepath.Join(taskDir, "tmp"),
-	)
+	// Set-up commands (the virtualenv, pip) and the site's command see the
+	// same environment: their home and temp dirs are the task's own.
+	os.Setenv("HOME", spec.Dirs.Task)
+	os.Setenv("TMPDIR", filepath.Join(taskDir, "tmp"))
 	// No core dumps: they would carry secrets and database passwords into
 	// files outside the site's control.
 	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
@@ -65,5 +61,20 @@ func dropAndExec(spec Spec, workDir string) error {
 	); err != nil {
 		return fmt.Errorf("landlock: %w", err)
 	}
-	return syscall.Exec(bin, spec.Argv, env)
+	if spec.Python != "" {
+		venv, err := prepareVenv(spec, workDir)
+		if err != nil {
+			return err
+		}
+		// "python", "python3" and anything pip installed resolve to the
+		// site's interpreter, not whichever python3 the node has on PATH.
+		os.Setenv("VIRTUAL_ENV", venv)
+		os.Setenv("PATH", filepath.Join(venv, "bin")+":"+os.Getenv("PATH"))
+		os.Unsetenv("PYTHONHOME")
+	}
+	bin, err := exec.LookPath(spec.Argv[0])
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(bin, spec.Argv, os.Environ())
 }

@@ -33,7 +33,14 @@ type Spec struct {
 	// ExtraWritable are further directories the site may write (its media
 	// store, say); everything else on the machine is read-only to it.
 	ExtraWritable []string
-	Argv          []string
+	// Python, if set, is the site's interpreter: the launcher makes a
+	// virtualenv of it in the allocation (see prepareVenv) with
+	// Requirements, a file relative to the app, installed; a missing
+	// file is an error only if RequirementsRequired.
+	Python               string
+	Requirements         string
+	RequirementsRequired bool
+	Argv                 []string
 }
 
 // Dirs are the directories Nomad gives a task (NOMAD_ALLOC_DIR etc.).

@@ -15,7 +15,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HOSTCTL_SANDBOX_CHILD") == "1" {
 		dirs, err := DirsFromEnv()
 		if err == nil {
-			err = Launch(Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:]})
+			err = Launch(Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:],
+				Python: os.Getenv("HOSTCTL_SANDBOX_PYTHON"), Requirements: os.Getenv("HOSTCTL_SANDBOX_REQUIREMENTS"),
+				RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1"})
 		}
 		os.Stderr.WriteString("launch: " + err.Error() + "\n")
 		os.Exit(111)

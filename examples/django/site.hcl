@@ -8,8 +8,8 @@ site "django" {
   # Run in each new instance before gunicorn starts; a failure fails the
   # deploy. Each command is an argv list: no shell parses it.
   release = [
-    ["/usr/bin/python3", "manage.py", "migrate", "--noinput"],
-    ["/usr/bin/python3", "manage.py", "collectstatic", "--noinput"],
+    ["python3", "manage.py", "migrate", "--noinput"],
+    ["python3", "manage.py", "collectstatic", "--noinput"],
   ]
 
   process "web" {
