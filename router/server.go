@@ -1,20 +1,22 @@
 // Package router runs hostctl's front door: it watches Consul for hostctl
 // sites, keeps a route table, and proxies requests by Host header to
-// healthy instances. Its own status lives on a separate admin listener so
-// no site path (every site may have a /healthz) is ever shadowed.
+// healthy instances. Its own status (/healthz, /metrics) lives on a
+// separate admin listener so no site path is ever shadowed.
 package router
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hostctl/hostctl/router/consulwatch"
 	"github.com/hostctl/hostctl/router/proxy"
@@ -23,21 +25,45 @@ import (
 
 // Config is what `hostctl router run` takes.
 type Config struct {
-	Listen      string // site traffic
-	AdminListen string // /healthz
+	Listen      string // site traffic, plain HTTP
+	AdminListen string // /healthz and /metrics
 	ConsulAddr  string
 	Log         *slog.Logger
+	// AccessLog gets one JSON line per request; nil for none.
+	AccessLog io.Writer
+	TLS       TLSConfig
+	// DrainTimeout bounds the graceful shutdown.
+	DrainTimeout time.Duration
 }
 
 // Run serves until ctx ends, then drains in-flight requests.
 func Run(ctx context.Context, cfg Config) error {
 	log := cfg.Log
+	if cfg.DrainTimeout == 0 {
+		cfg.DrainTimeout = 15 * time.Second
+	}
 	cc, err := consul.NewClient(&consul.Config{Address: cfg.ConsulAddr, Scheme: "http"})
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := proxy.NewMetrics(reg)
 	store := routes.NewStore()
 	st := &state{}
+	tableSites := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hostctl_router_sites",
+		Help: "Sites in the route table."}, func() float64 { return float64(store.Load().Sites()) })
+	reg.MustRegister(tableSites)
+
+	tlsCfg, err := cfg.TLS.build(ctx, cc, store, log)
+	if err != nil {
+		return err
+	}
+	httpsPort := ""
+	if tlsCfg != nil {
+		_, httpsPort, _ = net.SplitHostPort(cfg.TLS.Listen)
+	}
+	px := proxy.New(store, proxy.Config{Log: log, Metrics: metrics, AccessLog: cfg.AccessLog, HTTPSPort: httpsPort})
 	w := &consulwatch.Watcher{
 		Client: cc,
 		Log:    log,
@@ -49,106 +75,85 @@ func Run(ctx context.Context, cfg Config) error {
 				log.Warn("route conflict", "err", e)
 			}
 			store.Publish(tbl)
+			px.Published(tbl)
+			keep := map[string]bool{}
+			for _, s := range sites {
+				keep[s.Name] = true
+			}
+			metrics.Forget(keep)
 			st.published(tbl.Sites())
 			log.Info("route table published", "sites", tbl.Sites())
 		},
 	}
-	site := &http.Server{
-		Handler:           proxy.New(store, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
-	admin := &http.Server{Handler: st.adminMux(), ReadHeaderTimeout: 5 * time.Second}
+	adminMux := st.adminMux()
+	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	admin := &http.Server{Handler: adminMux, ReadHeaderTimeout: 5 * time.Second}
 
-	siteLn, err := net.Listen("tcp", cfg.Listen)
+	var lns []net.Listener
+	listen := func(addr string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			lns = append(lns, ln)
+		}
+		return ln, err
+	}
+	closeAll := func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
+	siteLn, err := listen(cfg.Listen)
 	if err != nil {
 		return err
 	}
-	adminLn, err := net.Listen("tcp", cfg.AdminListen)
+	adminLn, err := listen(cfg.AdminListen)
 	if err != nil {
-		siteLn.Close()
+		closeAll()
 		return err
 	}
-	log.Info("router listening", "sites", siteLn.Addr().String(), "admin", adminLn.Addr().String(), "consul", cfg.ConsulAddr)
+	var tlsSrv *http.Server
+	var tlsLn net.Listener
+	if tlsCfg != nil {
+		if tlsLn, err = listen(cfg.TLS.Listen); err != nil {
+			closeAll()
+			return err
+		}
+		tlsSrv = &http.Server{Handler: px.Handler(true), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout: 75 * time.Second, MaxHeaderBytes: 64 << 10,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	}
+	log.Info("router listening", "sites", siteLn.Addr().String(), "admin", adminLn.Addr().String(),
+		"tls", cfg.TLS.Listen, "consul", cfg.ConsulAddr)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- w.Run(ctx) }()
-	go func() { errc <- site.Serve(siteLn) }()
+	go func() { errc <- px.Serve(siteLn) }()
 	go func() { errc <- admin.Serve(adminLn) }()
+	if tlsSrv != nil {
+		go func() { errc <- tlsSrv.ServeTLS(tlsLn, "", "") }()
+	}
 
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 		log.Error("router component stopped", "err", err)
 	}
-	shutdownCtx, done := context.WithTimeout(context.Background(), 15*time.Second)
+	log.Info("draining", "timeout", cfg.DrainTimeout)
+	shutdownCtx, done := context.WithTimeout(context.Background(), cfg.DrainTimeout)
 	defer done()
-	// Stop accepting, let in-flight requests finish, then close.
-	serr := errors.Join(site.Shutdown(shutdownCtx), admin.Shutdown(shutdownCtx))
+	// Stop accepting first, then let in-flight requests finish.
+	siteLn.Close()
+	errs := []error{px.Shutdown(shutdownCtx)}
+	if tlsSrv != nil {
+		errs = append(errs, tlsSrv.Shutdown(shutdownCtx))
+	}
+	errs = append(errs, admin.Shutdown(shutdownCtx))
+	closeAll()
+	log.Info("drained")
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return serr
-}
-
-// state is what /healthz reports: whether a table has been built at all,
-// and whether Consul is answering now.
-type state struct {
-	mu        sync.Mutex
-	sites     int
-	synced    time.Time
-	consulErr error
-	errSince  time.Time
-}
-
-func (s *state) published(n int) {
-	s.mu.Lock()
-	s.sites, s.synced = n, time.Now()
-	s.mu.Unlock()
-}
-
-func (s *state) consulResult(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil {
-		s.consulErr = nil
-		return
-	}
-	if s.consulErr == nil {
-		s.errSince = time.Now()
-	}
-	s.consulErr = err
-}
-
-type health struct {
-	Status      string    `json:"status"`
-	Sites       int       `json:"sites"`
-	PublishedAt time.Time `json:"published_at,omitzero"`
-	Consul      string    `json:"consul"`
-}
-
-func (s *state) adminMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		h := health{Status: "ok", Sites: s.sites, PublishedAt: s.synced, Consul: "ok"}
-		code := http.StatusOK
-		if s.consulErr != nil {
-			// Still 200 once a table exists: the router is serving, just
-			// from a table that may be stale.
-			h.Status = "degraded"
-			h.Consul = "unreachable since " + s.errSince.Format(time.RFC3339) + ": " + s.consulErr.Error()
-		}
-		if s.synced.IsZero() {
-			h.Status, code = "starting", http.StatusServiceUnavailable
-		}
-		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(h)
-	})
-	return mux
+	return errors.Join(errs...)
 }

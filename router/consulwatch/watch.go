@@ -2,17 +2,19 @@
 // only router package that imports Consul's types; what leaves it is plain
 // []routes.Site.
 //
-// It uses blocking queries throughout: one on the service catalog to learn
-// which hostctl sites exist, and one per site on its health, so an idle
-// cluster costs no requests and a change arrives as soon as Consul has it.
+// The number of open queries does not grow with the number of sites. It
+// holds one blocking query on the node list, one per node on that node's
+// hostctl services (address, port, meta), and one on the checks that are
+// not passing. An instance is routed when it is registered and none of its
+// own or its node's checks fails. A health change at 10,000 sites therefore
+// wakes one query whose answer lists only the failing checks, instead of
+// one of 10,000 per-site queries.
 package consulwatch
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,8 @@ const (
 	serviceTag    = "hostctl"
 	metaDomains   = "hostctl_domains"
 	metaRedirects = "hostctl_redirects"
+	metaStatic    = "hostctl_static"
+	metaHTTPS     = "hostctl_https"
 )
 
 // Watcher keeps a live view of hostctl services and calls Publish with the
@@ -43,7 +47,7 @@ type Watcher struct {
 	Settle time.Duration
 
 	mu    sync.Mutex
-	sites map[string]routes.Site
+	view  view
 	dirty chan struct{}
 }
 
@@ -53,127 +57,28 @@ const WaitTime = 5 * time.Minute
 // Run watches until ctx ends. It never returns early on Consul errors: it
 // backs off and retries, and the router keeps its last table meanwhile.
 func (w *Watcher) Run(ctx context.Context) error {
-	w.sites = map[string]routes.Site{}
+	w.view = newView()
 	w.dirty = make(chan struct{}, 1)
 	if w.Log == nil {
 		w.Log = slog.Default()
 	}
 	go w.publishLoop(ctx)
-
-	watching := map[string]context.CancelFunc{}
-	defer func() {
-		for _, cancel := range watching {
-			cancel()
-		}
-	}()
-	var index uint64
-	backoff := newBackoff()
-	for ctx.Err() == nil {
-		q := (&consul.QueryOptions{WaitIndex: index, WaitTime: WaitTime}).WithContext(ctx)
-		services, meta, err := w.Client.Catalog().Services(q)
-		if err != nil {
-			w.failed(ctx, "catalog", err, backoff)
-			continue
-		}
-		w.report(nil)
-		backoff.reset()
-		index = resetIndex(index, meta.LastIndex)
-		wanted := map[string]bool{}
-		for name, tags := range services {
-			if slices.Contains(tags, serviceTag) {
-				wanted[name] = true
-			}
-		}
-		for name := range wanted {
-			if _, ok := watching[name]; !ok {
-				sctx, cancel := context.WithCancel(ctx)
-				watching[name] = cancel
-				go w.watchService(sctx, name)
-			}
-		}
-		for name, cancel := range watching {
-			if !wanted[name] {
-				cancel()
-				delete(watching, name)
-				w.set(name, nil)
-			}
-		}
-		if len(services) == 0 || len(wanted) == 0 {
-			// Nothing to wait for per site: publish the empty table now so
-			// the router is ready.
-			w.markDirty()
-		}
-	}
+	go w.watchHealth(ctx)
+	w.watchNodes(ctx)
 	return ctx.Err()
 }
 
-// watchService follows one site's instances and their health.
-func (w *Watcher) watchService(ctx context.Context, name string) {
-	var index uint64
-	backoff := newBackoff()
-	for ctx.Err() == nil {
-		q := (&consul.QueryOptions{WaitIndex: index, WaitTime: WaitTime}).WithContext(ctx)
-		entries, meta, err := w.Client.Health().Service(name, serviceTag, false, q)
-		if err != nil {
-			w.failed(ctx, "service "+name, err, backoff)
-			continue
-		}
-		backoff.reset()
-		index = resetIndex(index, meta.LastIndex)
-		if ctx.Err() == nil {
-			site := toSite(name, entries)
-			w.set(name, &site)
-		}
-	}
+// query builds options for one blocking query. Stale reads let any Consul
+// server answer, so many routers do not all load the leader; the index rule
+// in view.sites keeps a lagging answer from routing an unchecked instance.
+func query(ctx context.Context, index uint64, filter string) *consul.QueryOptions {
+	return (&consul.QueryOptions{WaitIndex: index, WaitTime: WaitTime, AllowStale: true, Filter: filter}).WithContext(ctx)
 }
 
-// toSite turns Consul's view of a service into the routing core's. Only
-// instances whose every check passes (including the node's own) receive
-// traffic; the domains come from the instances' metadata.
-func toSite(name string, entries []*consul.ServiceEntry) routes.Site {
-	s := routes.Site{Name: name}
-	domains := map[string]bool{}
-	redirects := map[string]bool{}
-	for _, e := range entries {
-		// The first domain is the one redirects point at, so keep the
-		// order the spec gave.
-		for _, d := range strings.Split(e.Service.Meta[metaDomains], ",") {
-			if d = strings.TrimSpace(d); d != "" && !domains[d] {
-				domains[d] = true
-				s.Domains = append(s.Domains, d)
-			}
-		}
-		for _, d := range strings.Split(e.Service.Meta[metaRedirects], ",") {
-			if d = strings.TrimSpace(d); d != "" && !redirects[d] {
-				redirects[d] = true
-				s.Redirects = append(s.Redirects, d)
-			}
-		}
-		if e.Checks.AggregatedStatus() != consul.HealthPassing {
-			continue
-		}
-		addr := e.Service.Address
-		if addr == "" {
-			addr = e.Node.Address
-		}
-		s.Backends = append(s.Backends, routes.Backend{ID: e.Service.ID, Addr: joinHostPort(addr, e.Service.Port)})
-	}
-	slices.SortFunc(s.Backends, func(a, b routes.Backend) int { return strings.Compare(a.ID, b.ID) })
-	return s
-}
-
-func (w *Watcher) set(name string, s *routes.Site) {
+func (w *Watcher) update(f func(v *view)) {
 	w.mu.Lock()
-	if s == nil {
-		delete(w.sites, name)
-	} else {
-		w.sites[name] = *s
-	}
+	f(&w.view)
 	w.mu.Unlock()
-	w.markDirty()
-}
-
-func (w *Watcher) markDirty() {
 	select {
 	case w.dirty <- struct{}{}:
 	default:
@@ -188,15 +93,20 @@ func (w *Watcher) publishLoop(ctx context.Context) {
 		case <-w.dirty:
 		}
 		if w.Settle > 0 {
-			time.Sleep(w.Settle)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(w.Settle):
+			}
 		}
 		w.mu.Lock()
-		sites := make([]routes.Site, 0, len(w.sites))
-		for _, s := range w.sites {
-			sites = append(sites, s)
-		}
+		sites, ready := w.view.sites()
 		w.mu.Unlock()
-		w.Publish(sites)
+		// Until every node and the health query have answered once, a table
+		// would route some sites with too few instances, or none.
+		if ready {
+			w.Publish(sites)
+		}
 	}
 }
 

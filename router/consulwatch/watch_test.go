@@ -6,43 +6,85 @@ import (
 	consul "github.com/hashicorp/consul/api"
 )
 
-func entry(id, addr string, port int, status string, domains string) *consul.ServiceEntry {
-	return &consul.ServiceEntry{
-		Node:    &consul.Node{Address: "10.0.0.1"},
-		Service: &consul.AgentService{ID: id, Address: addr, Port: port, Meta: map[string]string{metaDomains: domains}},
-		Checks: consul.HealthChecks{
-			{CheckID: "serfHealth", Status: consul.HealthPassing},
-			{CheckID: id + "-http", Status: status},
-		},
-	}
+func svc(id string, port int, create uint64, meta map[string]string) *consul.AgentService {
+	return &consul.AgentService{ID: id, Service: "hello", Address: "127.0.0.1", Port: port, Meta: meta,
+		CreateIndex: create}
 }
 
-func TestToSite(t *testing.T) {
-	s := toSite("hello", []*consul.ServiceEntry{
-		entry("b", "127.0.0.1", 2002, consul.HealthPassing, "www.hello.localhost,hello.localhost"),
-		entry("a", "", 2001, consul.HealthPassing, "www.hello.localhost"),
-		entry("c", "127.0.0.1", 2003, consul.HealthCritical, "hello.localhost"),
-		entry("d", "127.0.0.1", 2004, consul.HealthWarning, "hello.localhost"),
+func TestSitesJoinsCatalogAndHealth(t *testing.T) {
+	v := newView()
+	if _, ready := v.sites(); ready {
+		t.Fatal("ready before any answer")
+	}
+	v.setNodes(map[string]bool{"n1": true, "n2": true})
+	meta := map[string]string{metaDomains: "www.hello.test,hello.test", metaStatic: "/static/=/srv/s,bad=/x", metaRedirects: "old.test"}
+	v.setServices("n1", "10.0.0.1", []*consul.AgentService{
+		svc("a", 1, 10, meta),
+		svc("b", 2, 10, map[string]string{metaDomains: "hello.test,extra.test"}),
+		svc("c", 3, 50, meta), // newer than the health answer below
+		svc("d", 4, 10, meta), // its check fails
 	})
-	if s.Name != "hello" {
-		t.Errorf("name = %q", s.Name)
+	v.setHealth(failing{nodes: map[string]bool{}, instances: map[instanceKey]bool{{"n1", "d"}: true}}, 20)
+	if _, ready := v.sites(); ready {
+		t.Fatal("ready before node n2 answered")
 	}
-	// Spec order is kept: the first domain is where redirects point.
-	if got := len(s.Domains); got != 2 || s.Domains[0] != "www.hello.localhost" || s.Domains[1] != "hello.localhost" {
-		t.Errorf("domains = %v", s.Domains)
+	noAddr := svc("e", 5, 10, nil)
+	noAddr.Address = ""
+	v.setServices("n2", "10.0.0.2", []*consul.AgentService{noAddr})
+	sites, ready := v.sites()
+	if !ready || len(sites) != 1 {
+		t.Fatalf("sites = %+v, ready %v", sites, ready)
 	}
-	// Only fully passing instances are routed; the node address fills in a
-	// service registered without one.
-	if len(s.Backends) != 2 || s.Backends[0].Addr != "10.0.0.1:2001" || s.Backends[1].Addr != "127.0.0.1:2002" {
-		t.Errorf("backends = %+v", s.Backends)
+	s := sites[0]
+	if got, want := s.Domains, []string{"www.hello.test", "hello.test", "extra.test"}; !equal(got, want) {
+		t.Errorf("domains = %v, want %v", got, want)
+	}
+	if len(s.Static) != 1 || s.Static[0].Prefix != "/static/" || s.Static[0].Dir != "/srv/s" {
+		t.Errorf("static = %+v", s.Static)
+	}
+	var addrs []string
+	for _, b := range s.Backends {
+		addrs = append(addrs, b.Addr)
+	}
+	// c is held back (health answer too old), d fails, e takes its node's address.
+	if want := []string{"127.0.0.1:1", "127.0.0.1:2", "10.0.0.2:5"}; !equal(addrs, want) {
+		t.Errorf("backends = %v, want %v", addrs, want)
+	}
+
+	v.setHealth(failing{nodes: map[string]bool{"n1": true}, instances: map[instanceKey]bool{}}, 60)
+	sites, _ = v.sites()
+	if len(sites[0].Backends) != 1 || sites[0].Backends[0].Addr != "10.0.0.2:5" {
+		t.Errorf("with node n1 failing, backends = %+v", sites[0].Backends)
+	}
+
+	v.setNodes(map[string]bool{"n2": true})
+	sites, _ = v.sites()
+	if len(sites) != 1 || len(sites[0].Domains) != 0 {
+		t.Errorf("after n1 left: %+v", sites)
 	}
 }
 
-func TestToSiteNoneHealthy(t *testing.T) {
-	s := toSite("x", []*consul.ServiceEntry{entry("a", "127.0.0.1", 1, consul.HealthCritical, "x.test")})
-	if len(s.Backends) != 0 || len(s.Domains) != 1 {
-		t.Errorf("site = %+v; want its domain kept and no backends (so it answers 503)", s)
+func TestNewFailing(t *testing.T) {
+	f := newFailing(consul.HealthChecks{
+		{Node: "n1", CheckID: "serfHealth", Status: consul.HealthCritical},
+		{Node: "n2", ServiceID: "s", Status: consul.HealthWarning},
+		{Node: "n2", ServiceID: "p", Status: consul.HealthPassing},
+	})
+	if !f.nodes["n1"] || !f.instances[instanceKey{"n2", "s"}] || f.instances[instanceKey{"n2", "p"}] || len(f.nodes) != 1 {
+		t.Errorf("failing = %+v", f)
 	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func TestResetIndex(t *testing.T) {

@@ -18,6 +18,13 @@ type Backend struct {
 	Addr string // host:port
 }
 
+// Static is a URL prefix the router answers from a directory on its own
+// disk instead of passing it to the site.
+type Static struct {
+	Prefix string // starts and ends with "/"
+	Dir    string // absolute
+}
+
 // Site is a site as a source sees it: its domains and its healthy backends.
 // A site with no backends is still routed, so it can answer 503 instead of
 // pretending the host is unknown.
@@ -27,26 +34,32 @@ type Site struct {
 	Backends []Backend
 	// Redirects answer with a permanent redirect to Domains[0].
 	Redirects []string
+	Static    []Static
+	// HTTPSOnly sends plain-HTTP requests to the same URL over HTTPS.
+	HTTPSOnly bool
 }
 
-// Route is what a lookup returns. Its fields never change after Build.
+// Route is what a lookup returns. Its fields never change after Build;
+// balancing state lives with the proxy, keyed by backend address, so it
+// survives table swaps.
 type Route struct {
 	Site     string
 	Backends []Backend
 	// RedirectTo, when set, is the host this one permanently redirects to;
 	// such a route has no backends.
 	RedirectTo string
-	next       atomic.Uint32
+	Static     []Static
+	HTTPSOnly  bool
 }
 
-// Next picks the next backend round-robin; ok is false when the site has
-// no healthy instance.
-func (r *Route) Next() (Backend, bool) {
-	if len(r.Backends) == 0 {
-		return Backend{}, false
+// StaticFor returns the static mapping whose prefix starts path, if any.
+func (r *Route) StaticFor(path string) (Static, bool) {
+	for _, s := range r.Static {
+		if strings.HasPrefix(path, s.Prefix) {
+			return s, true
+		}
 	}
-	i := r.next.Add(1) - 1
-	return r.Backends[int(i%uint32(len(r.Backends)))], true
+	return Static{}, false
 }
 
 // Table maps hosts to routes. Exact hosts win over wildcards; a wildcard
@@ -67,10 +80,11 @@ func Build(sites []Site) (*Table, []error) {
 	owner := map[string]string{}
 	var errs []error
 	for _, s := range sorted {
-		r := &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...)}
+		r := &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...),
+			Static: append([]Static(nil), s.Static...), HTTPSOnly: s.HTTPSOnly}
 		errs = t.claim(owner, s.Name, s.Domains, r, errs)
 		if len(s.Redirects) > 0 && len(s.Domains) > 0 {
-			redirect := &Route{Site: s.Name, RedirectTo: strings.ToLower(s.Domains[0])}
+			redirect := &Route{Site: s.Name, RedirectTo: strings.ToLower(s.Domains[0]), HTTPSOnly: s.HTTPSOnly}
 			errs = t.claim(owner, s.Name, s.Redirects, redirect, errs)
 		}
 	}
@@ -97,7 +111,12 @@ func (t *Table) claim(owner map[string]string, site string, hosts []string, r *R
 // Lookup finds the route for a Host header value (port and trailing dot
 // allowed, any case).
 func (t *Table) Lookup(host string) (*Route, bool) {
-	host = NormalizeHost(host)
+	return t.LookupNormalized(NormalizeHost(host))
+}
+
+// LookupNormalized is Lookup for a host already lowercased and stripped of
+// port and trailing dot, so the request path can skip the allocation.
+func (t *Table) LookupNormalized(host string) (*Route, bool) {
 	if r, ok := t.exact[host]; ok {
 		return r, true
 	}
@@ -109,8 +128,34 @@ func (t *Table) Lookup(host string) (*Route, bool) {
 	return nil, false
 }
 
+// Each calls f once for every route in the table.
+func (t *Table) Each(f func(*Route)) {
+	for _, r := range t.exact {
+		f(r)
+	}
+	for _, r := range t.wildcard {
+		f(r)
+	}
+}
+
 // Sites is how many sites the table was built from.
 func (t *Table) Sites() int { return t.sites }
+
+// LookupBytes is LookupNormalized for a host held in a byte slice; Go
+// indexes a map by string(b) without copying, so the proxy's hot path
+// allocates nothing here.
+func (t *Table) LookupBytes(host []byte) (*Route, bool) {
+	if r, ok := t.exact[string(host)]; ok {
+		return r, true
+	}
+	for i, c := range host {
+		if c == '.' {
+			r, ok := t.wildcard[string(host[i+1:])]
+			return r, ok
+		}
+	}
+	return nil, false
+}
 
 // NormalizeHost lowercases a Host header value and strips its port and
 // trailing dot.
@@ -119,6 +164,13 @@ func NormalizeHost(host string) string {
 		host = h
 	}
 	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// HasHost says whether host (normalized) is routed, which is what decides
+// whether the router may ask for a certificate for it.
+func (t *Table) HasHost(host string) bool {
+	_, ok := t.LookupNormalized(host)
+	return ok
 }
 
 // Store holds the current Table. Readers never block; a writer replaces the

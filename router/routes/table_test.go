@@ -35,25 +35,19 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v,%v; want %q,%v", c.host, r, ok, c.site, c.found)
 		}
 	}
-	if r, _ := tbl.Lookup("b.example.com"); r != nil {
-		if _, ok := r.Next(); ok {
-			t.Error("site without backends returned one")
-		}
+	if r, _ := tbl.Lookup("b.example.com"); r == nil || len(r.Backends) != 0 {
+		t.Error("site without backends should be routed with none")
 	}
 }
 
-func TestNextRoundRobin(t *testing.T) {
-	tbl, _ := Build([]Site{{Name: "a", Domains: []string{"a"}, Backends: []Backend{{ID: "1"}, {ID: "2"}, {ID: "3"}}}})
+func TestStaticFor(t *testing.T) {
+	tbl, _ := Build([]Site{{Name: "a", Domains: []string{"a"}, Static: []Static{{Prefix: "/static/", Dir: "/srv/a"}}}})
 	r, _ := tbl.Lookup("a")
-	seen := map[string]int{}
-	for range 30 {
-		b, _ := r.Next()
-		seen[b.ID]++
+	if s, ok := r.StaticFor("/static/app.css"); !ok || s.Dir != "/srv/a" {
+		t.Errorf("StaticFor(/static/app.css) = %v, %v", s, ok)
 	}
-	for _, id := range []string{"1", "2", "3"} {
-		if seen[id] != 10 {
-			t.Errorf("backend %s picked %d times, want 10 (%v)", id, seen[id], seen)
-		}
+	if _, ok := r.StaticFor("/staticx"); ok {
+		t.Error("a prefix must match whole segments")
 	}
 }
 

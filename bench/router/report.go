@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+type report struct {
+	duration          time.Duration
+	conns, sites      int
+	started, finished time.Time
+	compare           []*proxyRun
+	scale             *scaleResult
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func (r report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Run of %s (%s wall), wrk -t1 -c%d -d%s, tiny responses (\"ok\\n\" from one nginx worker).\n\n",
+		r.started.Format("2006-01-02 15:04"), r.finished.Sub(r.started).Round(time.Second), r.conns, r.duration)
+	if len(r.compare) > 0 {
+		fmt.Fprintf(&b, "| proxy | CPU budget | req/s (best of rounds: all) | p50 | p99 | req/s vs nginx | req/s vs HAProxy | p99 vs HAProxy | errors |\n|---|---|---|---|---|---|---|---|---|\n")
+		ref := map[string]map[int]result{}
+		for _, p := range r.compare {
+			if ref[p.proxy] == nil {
+				ref[p.proxy] = map[int]result{}
+			}
+			ref[p.proxy][p.cores] = p.best
+		}
+		for _, p := range r.compare {
+			var all []string
+			for _, a := range p.all {
+				all = append(all, fmt.Sprintf("%.0f", a.rps))
+			}
+			budget := "1 core"
+			if p.cores > 1 {
+				budget = "all (2) cores"
+			}
+			ratio := func(base string, f func(result) float64) string {
+				ref, ok := ref[base][p.cores]
+				if !ok || f(ref) == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%.2f×", f(p.best)/f(ref))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %.0f (%s) | %s | %s | %s | %s | %s | %d |\n", p.proxy, budget, p.best.rps,
+				strings.Join(all, ", "), ms(p.best.p50), ms(p.best.p99),
+				ratio("nginx", func(x result) float64 { return x.rps }),
+				ratio("haproxy", func(x result) float64 { return x.rps }),
+				ratio("haproxy", func(x result) float64 { return float64(x.p99) }), p.best.errors)
+		}
+		b.WriteString("\n")
+	}
+	if s := r.scale; s != nil {
+		fmt.Fprintf(&b, "| scale measure (router at GOMAXPROCS=1) | value |\n|---|---|\n")
+		fmt.Fprintf(&b, "| Consul connections held by the router at %d sites | %d |\n", s.sites, s.consulConns)
+		fmt.Fprintf(&b, "| registering done → table of %d sites published | %s |\n", s.sites, s.publishAll.Round(time.Millisecond))
+		fmt.Fprintf(&b, "| convergence, check → critical → router answers 503 (%d tries) | median %s, max %s |\n", len(s.down), ms(s.down[len(s.down)/2]), ms(s.down[len(s.down)-1]))
+		fmt.Fprintf(&b, "| convergence, check → passing → router answers 200 (%d tries) | median %s, max %s |\n", len(s.up), ms(s.up[len(s.up)/2]), ms(s.up[len(s.up)-1]))
+		fmt.Fprintf(&b, "| router RSS: 10 sites / %d sites / %d sites after load | %.0f / %.0f / %.0f MiB |\n", s.sites, s.sites, s.rss10, s.rssN, s.rssLoad)
+		fmt.Fprintf(&b, "| throughput, random site per request: 10 sites / %d sites | %.0f / %.0f req/s (%+.1f %%) |\n", s.sites, s.rps10.rps, s.rpsN.rps, 100*(s.rpsN.rps/s.rps10.rps-1))
+		fmt.Fprintf(&b, "| p99 at 10 / %d sites | %s / %s |\n", s.sites, ms(s.rps10.p99), ms(s.rpsN.p99))
+	}
+	return b.String()
+}

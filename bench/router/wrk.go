@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// result is one wrk run.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int // socket errors plus non-2xx/3xx answers
+}
+
+// wrk drives addr with one wrk thread (wrk is then one core's worth of
+// load generator on a two-core machine) and the given Host, or a random
+// host from hosts per request when hosts is set.
+func (b *bench) wrk(addr, host string, hosts []string) result {
+	args := []string{"-t1", "-c" + strconv.Itoa(b.conns), "-d" + b.duration.String(), "--latency"}
+	if len(hosts) > 0 {
+		var lua strings.Builder
+		lua.WriteString("local reqs = {}\n")
+		for _, h := range hosts {
+			fmt.Fprintf(&lua, "reqs[#reqs+1] = wrk.format(nil, '/', {Host = %q})\n", h)
+		}
+		lua.WriteString("request = function() return reqs[math.random(#reqs)] end\n")
+		f := b.path("hosts.lua")
+		check(os.WriteFile(f, []byte(lua.String()), 0o644))
+		args = append(args, "-s", f)
+	} else {
+		args = append(args, "-H", "Host: "+host)
+	}
+	out, err := exec.Command("wrk", append(args, "http://"+addr+"/")...).CombinedOutput()
+	check(err)
+	return parseWrk(out)
+}
+
+func parseWrk(out []byte) result {
+	var r result
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 2 && f[0] == "Requests/sec:":
+			r.rps, _ = strconv.ParseFloat(f[1], 64)
+		case len(f) == 2 && f[0] == "50%":
+			r.p50 = parseDur(f[1])
+		case len(f) == 2 && f[0] == "99%":
+			r.p99 = parseDur(f[1])
+		case len(f) >= 4 && f[0] == "Non-2xx":
+			n, _ := strconv.Atoi(f[len(f)-1])
+			r.errors += n
+		case len(f) >= 2 && f[0] == "Socket" && f[1] == "errors:":
+			for i := 2; i+1 < len(f); i += 2 {
+				n, _ := strconv.Atoi(strings.TrimSuffix(f[i+1], ","))
+				r.errors += n
+			}
+		}
+	}
+	return r
+}
+
+// parseDur reads wrk's "1.20ms", "850.00us", "1.01s".
+func parseDur(s string) time.Duration {
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"us", time.Microsecond}, {"ms", time.Millisecond}, {"m", time.Minute}, {"s", time.Second}} {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return time.Duration(f * float64(u.unit))
+		}
+	}
+	return 0
+}

@@ -1,0 +1,80 @@
+package consulwatch
+
+import (
+	"context"
+
+	consul "github.com/hashicorp/consul/api"
+)
+
+// servicesFilter keeps everything but hostctl sites out of the per-node
+// answers (Consul's and Nomad's own services live there too).
+const servicesFilter = `"` + serviceTag + `" in Tags`
+
+// watchNodes follows the node list and keeps one services query per node.
+// Nodes come and go far more rarely than sites, so this is the one place
+// the number of queries grows, and it grows with machines, not sites.
+func (w *Watcher) watchNodes(ctx context.Context) {
+	watching := map[string]context.CancelFunc{}
+	defer func() {
+		for _, cancel := range watching {
+			cancel()
+		}
+	}()
+	var index uint64
+	b := newBackoff()
+	for ctx.Err() == nil {
+		nodes, meta, err := w.Client.Catalog().Nodes(query(ctx, index, ""))
+		if err != nil {
+			w.failed(ctx, "nodes", err, b)
+			continue
+		}
+		w.report(nil)
+		b.reset()
+		index = resetIndex(index, meta.LastIndex)
+		names := map[string]bool{}
+		for _, n := range nodes {
+			names[n.Node] = true
+		}
+		w.update(func(v *view) { v.setNodes(names) })
+		for name := range names {
+			if _, ok := watching[name]; !ok {
+				nctx, cancel := context.WithCancel(ctx)
+				watching[name] = cancel
+				go w.watchNode(nctx, name)
+			}
+		}
+		for name, cancel := range watching {
+			if !names[name] {
+				cancel()
+				delete(watching, name)
+			}
+		}
+	}
+}
+
+// watchNode follows the hostctl services registered on one node.
+func (w *Watcher) watchNode(ctx context.Context, node string) {
+	var index uint64
+	b := newBackoff()
+	for ctx.Err() == nil {
+		list, meta, err := w.Client.Catalog().NodeServiceList(node, query(ctx, index, servicesFilter))
+		if err != nil {
+			w.failed(ctx, "node "+node, err, b)
+			continue
+		}
+		w.report(nil)
+		b.reset()
+		index = resetIndex(index, meta.LastIndex)
+		var services []*consul.AgentService
+		var addr string
+		if list != nil {
+			services = list.Services
+			if list.Node != nil {
+				addr = list.Node.Address
+			}
+		}
+		if ctx.Err() == nil {
+			w.update(func(v *view) { v.setServices(node, addr, services) })
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package consulwatch
+
+import (
+	"slices"
+	"strings"
+
+	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/router/routes"
+)
+
+// view is the watcher's latest answers from each query.
+type view struct {
+	nodes    map[string]bool
+	services map[string][]*consul.AgentService // by node; nil until the node answered
+	addrs    map[string]string                 // node addresses, for services registered without one
+	failing  failing
+	// healthIndex is the Raft index the failing set was read at; zero until
+	// the health query has answered.
+	healthIndex uint64
+}
+
+func newView() view {
+	return view{services: map[string][]*consul.AgentService{}, addrs: map[string]string{}}
+}
+
+func (v *view) setNodes(names map[string]bool) {
+	v.nodes = names
+	for n := range v.services {
+		if !names[n] {
+			delete(v.services, n)
+			delete(v.addrs, n)
+		}
+	}
+}
+
+func (v *view) setServices(node, addr string, s []*consul.AgentService) {
+	if !v.nodes[node] {
+		return
+	}
+	v.addrs[node] = addr
+	if s == nil {
+		s = []*consul.AgentService{}
+	}
+	v.services[node] = s
+}
+
+func (v *view) setHealth(f failing, index uint64) {
+	v.failing, v.healthIndex = f, index
+}
+
+// sites joins the catalog and health answers. ready is false until every
+// known node and the health query have answered.
+//
+// The two answers come from separate queries, so the catalog may show an
+// instance that the failing-checks answer is too old to know about: its
+// check (critical until it first passes) was registered with it, in the
+// same Raft entry. Such an instance is held back until a health answer at
+// or past its CreateIndex arrives, which the check's registration itself
+// triggers.
+func (v *view) sites() ([]routes.Site, bool) {
+	if v.nodes == nil || v.healthIndex == 0 {
+		return nil, false
+	}
+	bySite := map[string]*siteBuilder{}
+	var order []string
+	for node := range v.nodes {
+		services, ok := v.services[node]
+		if !ok {
+			return nil, false
+		}
+		for _, s := range services {
+			b := bySite[s.Service]
+			if b == nil {
+				b = &siteBuilder{site: routes.Site{Name: s.Service}, domains: map[string]bool{}, redirects: map[string]bool{}, static: map[string]bool{}}
+				bySite[s.Service] = b
+				order = append(order, s.Service)
+			}
+			healthy := !v.failing.nodes[node] && !v.failing.instances[instanceKey{node, s.ID}] && s.CreateIndex <= v.healthIndex
+			b.add(node, v.addrs[node], s, healthy)
+		}
+	}
+	slices.Sort(order)
+	out := make([]routes.Site, 0, len(order))
+	for _, name := range order {
+		s := bySite[name].site
+		slices.SortFunc(s.Backends, func(a, b routes.Backend) int { return strings.Compare(a.ID, b.ID) })
+		out = append(out, s)
+	}
+	return out, true
+}
+
+type siteBuilder struct {
+	site                       routes.Site
+	domains, redirects, static map[string]bool
+}
+
+// add merges one instance. Domains come from every instance's meta, in the
+// order the spec gave (the first is where redirects point), so a site
+// mid-deploy routes the union of old and new domains.
+func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy bool) {
+	for _, d := range splitList(s.Meta[metaDomains]) {
+		if !b.domains[d] {
+			b.domains[d] = true
+			b.site.Domains = append(b.site.Domains, d)
+		}
+	}
+	for _, d := range splitList(s.Meta[metaRedirects]) {
+		if !b.redirects[d] {
+			b.redirects[d] = true
+			b.site.Redirects = append(b.site.Redirects, d)
+		}
+	}
+	for _, pair := range splitList(s.Meta[metaStatic]) {
+		prefix, dir, ok := strings.Cut(pair, "=")
+		if ok && strings.HasPrefix(prefix, "/") && strings.HasSuffix(prefix, "/") && strings.HasPrefix(dir, "/") && !b.static[prefix] {
+			b.static[prefix] = true
+			b.site.Static = append(b.site.Static, routes.Static{Prefix: prefix, Dir: dir})
+		}
+	}
+	if s.Meta[metaHTTPS] == "redirect" {
+		b.site.HTTPSOnly = true
+	}
+	if !healthy {
+		return
+	}
+	addr := s.Address
+	if addr == "" {
+		addr = nodeAddr
+	}
+	b.site.Backends = append(b.site.Backends, routes.Backend{ID: node + "/" + s.ID, Addr: joinHostPort(addr, s.Port)})
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package proxy
+
+import "bytes"
+
+// response is a parsed upstream response head; spans point into the
+// upstream reader's buffer.
+type response struct {
+	head          []byte
+	status        int
+	statusRest    span  // " 200 OK" after the version
+	contentLength int64 // -1 when absent
+	chunked       bool
+	close         bool // the upstream will close after this response
+	lines         []span
+	drop          []bool
+}
+
+func (r *response) parse(head []byte) bool {
+	r.head = head
+	r.lines, r.drop = r.lines[:0], r.drop[:0]
+	r.contentLength, r.chunked, r.close = -1, false, false
+	eol := bytes.Index(head, []byte("\r\n"))
+	line := head[:eol]
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
+		return false
+	}
+	if line[7] == '0' {
+		r.close = true // HTTP/1.0 upstreams close unless told otherwise; safest to assume so
+	} else if line[7] != '1' {
+		return false
+	}
+	code := 0
+	for _, c := range line[9:12] {
+		if c < '0' || c > '9' {
+			return false
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 100 || (len(line) > 12 && line[12] != ' ') {
+		return false
+	}
+	r.status = code
+	r.statusRest = span{8, eol}
+	var haveLength bool
+	pos := eol + 2
+	for pos < len(head)-2 {
+		n := bytes.Index(head[pos:], []byte("\r\n"))
+		l := head[pos : pos+n]
+		if len(r.lines) == maxHeaderLines {
+			return false
+		}
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			return false
+		}
+		name := l[:colon]
+		for _, c := range name {
+			if !isToken(c) {
+				return false
+			}
+		}
+		value := trimOWS(l[colon+1:])
+		drop := false
+		switch {
+		case equalFold(name, "content-length"):
+			n, ok := parseLength(value)
+			if !ok || (haveLength && n != r.contentLength) {
+				return false
+			}
+			haveLength, r.contentLength, drop = true, n, haveLength
+		case equalFold(name, "transfer-encoding"):
+			if !equalFold(value, "chunked") || r.chunked {
+				// Anything but plain chunked is not ours to re-frame.
+				return false
+			}
+			r.chunked = true
+		case equalFold(name, "connection"):
+			if bytes.Contains(bytes.ToLower(value), []byte("close")) {
+				r.close = true
+			}
+			drop = true
+		case equalFold(name, "keep-alive"), equalFold(name, "proxy-connection"), equalFold(name, "upgrade"):
+			drop = true
+		}
+		r.lines = append(r.lines, span{pos, pos + n + 2})
+		r.drop = append(r.drop, drop)
+		pos += n + 2
+	}
+	if r.chunked && haveLength {
+		// Transfer-Encoding wins (RFC 9112 6.3); a Content-Length beside it
+		// is what request smuggling is made of, so it is not passed on.
+		for i := range r.lines {
+			if l := head[r.lines[i].start:r.lines[i].end]; len(l) > 15 && equalFold(l[:15], "content-length:") {
+				r.drop[i] = true
+			}
+		}
+		r.contentLength = -1
+	}
+	return true
+}
+
+// bodyless says whether a response to method has no body whatever its
+// headers say.
+func (r *response) bodyless(isHead bool) bool {
+	return isHead || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200)
+}

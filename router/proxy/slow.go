@@ -1,0 +1,158 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"sync"
+	"time"
+
+	"github.com/hostctl/hostctl/router/routes"
+)
+
+type routeKey struct{}
+
+// Handler is the net/http side of the proxy: every request the fast path
+// hands over, and all TLS traffic. secure says whether it serves HTTPS.
+func (p *Proxy) Handler(secure bool) http.Handler {
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			// Rewrite (unlike Director) has already dropped any X-Forwarded-*
+			// the client sent; these are the router's alone.
+			pr.Out.URL.Scheme = "http"
+			pr.Out.URL.Host = "upstream" // replaced per attempt by the transport
+			pr.Out.Host = pr.In.Host
+			pr.SetXForwarded()
+			pr.Out.Header.Del("Forwarded")
+			pr.Out.Header.Del("X-Real-Ip")
+		},
+		Transport:     &balancer{p: p},
+		FlushInterval: -1, // stream responses as they come
+		BufferPool:    bufferPool{},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if errors.Is(err, context.Canceled) {
+				return // the client went away; nobody to answer
+			}
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				page(w, http.StatusRequestEntityTooLarge, "Request too large", "The request body is over the limit.")
+				return
+			}
+			p.cfg.Log.Warn("upstream error", "host", r.Host, "err", err)
+			page(w, http.StatusBadGateway, "Bad gateway", "The site did not answer.")
+		},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: 200}
+		site := p.serveSlow(rec, r, rp, secure)
+		if site != "" {
+			p.observe(site, rec.status, time.Since(start), r.ContentLength, rec.bytes, rec.retries, rec.upstreamErr)
+		}
+		if p.access != nil {
+			p.access.log(logEntry{start: start, site: site, host: []byte(r.Host), method: []byte(r.Method),
+				uri: []byte(r.RequestURI), remote: remoteIP(r), status: rec.status, bytes: rec.bytes,
+				upstream: rec.upstream, retries: rec.retries, dur: time.Since(start)})
+		}
+	})
+}
+
+func (p *Proxy) serveSlow(w *recorder, r *http.Request, rp *httputil.ReverseProxy, secure bool) string {
+	route, ok := p.store.Load().Lookup(r.Host)
+	if !ok {
+		page(w, http.StatusNotFound, "No site here", fmt.Sprintf("No site is hosted at %q.", routes.NormalizeHost(r.Host)))
+		return ""
+	}
+	if route.HTTPSOnly && !secure && p.cfg.HTTPSPort != "" {
+		host := routes.NormalizeHost(r.Host)
+		if route.RedirectTo != "" {
+			host = route.RedirectTo
+		}
+		if p.cfg.HTTPSPort != "443" {
+			host = net.JoinHostPort(host, p.cfg.HTTPSPort)
+		}
+		http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+		return route.Site
+	}
+	if route.RedirectTo != "" {
+		redirect(w, r, route.RedirectTo, secure)
+		return route.Site
+	}
+	if st, ok := route.StaticFor(r.URL.Path); ok {
+		serveStatic(w, r, st)
+		return route.Site
+	}
+	if len(route.Backends) == 0 {
+		w.Header().Set("Retry-After", "5")
+		page(w, http.StatusServiceUnavailable, "Site unavailable", fmt.Sprintf("Site %q has no healthy instance right now.", route.Site))
+		return route.Site
+	}
+	if r.ContentLength > p.cfg.MaxBodyBytes {
+		page(w, http.StatusRequestEntityTooLarge, "Request too large", "The request body is over the limit.")
+		return route.Site
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes)
+	}
+	rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, slowRoute{route, w})))
+	return route.Site
+}
+
+type slowRoute struct {
+	route *routes.Route
+	rec   *recorder
+}
+
+// redirect sends the client to the same path on the site's primary host,
+// keeping the scheme and any port it came in on.
+func redirect(w http.ResponseWriter, r *http.Request, to string, secure bool) {
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	if _, port, err := net.SplitHostPort(r.Host); err == nil {
+		to = net.JoinHostPort(to, port)
+	}
+	http.Redirect(w, r, scheme+"://"+to+r.URL.RequestURI(), http.StatusMovedPermanently)
+}
+
+func remoteIP(r *http.Request) string {
+	h, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return h
+}
+
+// recorder notes what the handler answered, for metrics and the access log.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int64
+	retries     int
+	upstream    string
+	upstreamErr bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and Hijack (ReverseProxy
+// needs them for streaming and websockets).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// bufferPool recycles ReverseProxy's copy buffers; without one it
+// allocates 32 KiB per request.
+type bufferPool struct{}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *copyBuffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
