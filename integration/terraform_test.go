@@ -171,6 +171,32 @@ func TestTerraformNode(t *testing.T) {
 		t.FailNow()
 	}
 
+	t.Run("units and scripts parse", func(t *testing.T) {
+		for path := range files {
+			if strings.HasSuffix(path, ".sh") {
+				if out, err := exec.Command("/bin/bash", "-n", path).CombinedOutput(); err != nil {
+					t.Errorf("bash -n %s: %v\n%s", path, err, out)
+				}
+			}
+		}
+		analyze, err := exec.LookPath("systemd-analyze")
+		if err != nil {
+			t.Skipf("no systemd-analyze to verify the units with: %v", err)
+		}
+		var units []string
+		for path := range files {
+			if strings.HasSuffix(path, ".service") {
+				units = append(units, path)
+			}
+		}
+		// Offline verification: unknown directives, bad values, and
+		// ExecStart binaries that do not exist all make it fail.
+		out, err := exec.Command(analyze, append([]string{"verify", "--man=no"}, units...)...).CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+		}
+	})
+
 	// setup-dirs.sh is the part of first boot that applies here: the
 	// packages, media volume and systemd steps change the whole machine.
 	if out, err := exec.Command("/bin/bash", at("lib", "setup-dirs.sh")).CombinedOutput(); err != nil {
