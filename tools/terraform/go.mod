@@ -1,5 +1,6 @@
-// Pinned build of Terraform used by the terraform/ module tests.
-// Not imported by the product: see tools/README.md.
+// Pinned build of Terraform for the tests of terraform/ (go test
+// ./terraform/ and integration/terraform_test.go); never imported by the
+// product.
 // scripts/bootstrap links it with -X .../version.dev=no, as release builds
 // are, so it reports itself as v1.11.4 rather than v1.11.4-dev.
 module hostctl.dev/tools/terraform
