@@ -8,12 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Server is a private Postgres for tests and the dev cluster: its own data
@@ -41,28 +38,15 @@ const (
 // and reusing it (and its password) afterwards, so the dev cluster keeps
 // its databases across restarts. Port 0 picks a free port. As root the
 // server runs as the "postgres" user, because initdb and postgres refuse to
-// run as root; dir is then owned by that user with mode 0700.
+// run as root; dir is then owned by that user with mode 0700. The server
+// is a child of this process and logs to dir/postgres.log; see
+// PrepareServer for one that outlives its caller.
 func StartServer(dir string, port int) (*Server, error) {
-	dir, err := filepath.Abs(dir)
+	if port < 0 {
+		return nil, fmt.Errorf("port %d is negative", port)
+	}
+	c, err := prepareCluster(dir)
 	if err != nil {
-		return nil, err
-	}
-	bin, err := binDir()
-	if err != nil {
-		return nil, err
-	}
-	acct, err := serverAccount()
-	if err != nil {
-		return nil, err
-	}
-	if err := prepareDir(dir, acct); err != nil {
-		return nil, err
-	}
-	password, err := superuserPassword(dir, acct)
-	if err != nil {
-		return nil, err
-	}
-	if err := initCluster(bin, dir, acct); err != nil {
 		return nil, err
 	}
 	if port == 0 {
@@ -70,8 +54,8 @@ func StartServer(dir string, port int) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{Dir: dir, Port: port, User: superuser, Password: password, done: make(chan struct{})}
-	if err := s.start(bin, acct); err != nil {
+	s, cmd := c.command(port)
+	if err := s.start(cmd); err != nil {
 		return nil, err
 	}
 	if err := s.waitReady(); err != nil {
@@ -88,8 +72,12 @@ func (s *Server) AdminURL() string {
 		"?sslmode=disable"
 }
 
-// PID is the postmaster's process ID.
+// PID is the postmaster's process ID, or 0 for a Server from
+// PrepareServer, whose caller holds the process.
 func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
 	return s.cmd.Process.Pid
 }
 
@@ -116,62 +104,57 @@ func initCluster(bin, dir string, acct *account) error {
 	return nil
 }
 
-func (s *Server) start(bin string, acct *account) error {
+func (s *Server) start(cmd *exec.Cmd) error {
 	log, err := os.OpenFile(filepath.Join(s.Dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer log.Close() // the child holds its own copy
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"),
-		"-D", s.dataDir(),
-		"-k", s.Dir, // the socket lives in a 0700 directory: nobody else can reach it
-		"-h", "127.0.0.1",
-		"-p", strconv.Itoa(s.Port),
-		"-c", "password_encryption=scram-sha-256",
-	)
-	acct.apply(s.cmd, s.Dir)
-	s.cmd.Stdout, s.cmd.Stderr = log, log
-	if err := s.cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
+	s.cmd, s.done = cmd, make(chan struct{})
 	go func() {
-		s.err = s.cmd.Wait()
+		s.err = cmd.Wait()
 		close(s.done)
 	}()
 	return nil
 }
 
-// waitReady polls with a real login, which proves more than an open port:
-// recovery finished and the password works.
+// waitReady is WaitReady that also gives up as soon as the child exits,
+// rather than polling a dead server until the timeout.
 func (s *Server) waitReady() error {
-	deadline := time.Now().Add(readyTimeout)
-	var last error
-	for time.Now().Before(deadline) {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	go func() {
 		select {
 		case <-s.done:
-			return fmt.Errorf("postgres exited during startup (%v): %s", s.err, s.logTail())
-		default:
+			cancel()
+		case <-ctx.Done():
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		conn, err := pgx.Connect(ctx, s.AdminURL())
-		if err == nil {
-			err = conn.Ping(ctx)
-			conn.Close(ctx)
-		}
-		cancel()
-		if err == nil {
-			return nil
-		}
-		last = err
-		time.Sleep(100 * time.Millisecond)
+	}()
+	err := WaitReady(ctx, s.AdminURL())
+	if err == nil {
+		return nil
 	}
-	return fmt.Errorf("postgres did not accept connections within %s: %v: %s", readyTimeout, last, s.logTail())
+	// A port taken by another server fails the login there before our
+	// child has exited; give it a moment so the error names the real cause.
+	select {
+	case <-s.done:
+		return fmt.Errorf("postgres exited during startup (%v): %s", s.err, s.logTail())
+	case <-time.After(2 * time.Second):
+	}
+	return fmt.Errorf("%w: %s", err, s.logTail())
 }
 
 // Stop shuts the server down by the PID it started: SIGINT is a fast
 // shutdown (sessions rolled back, clean checkpoint); SIGQUIT and then
 // SIGKILL follow only if it hangs, so a stuck server cannot wedge a test run.
 func (s *Server) Stop() error {
+	if s.cmd == nil {
+		return errors.New("server was not started by StartServer; stop it by the PID its caller started")
+	}
 	for _, step := range []struct {
 		sig  syscall.Signal
 		wait time.Duration

@@ -52,17 +52,20 @@ func serverAccount() (*account, error) {
 
 // apply runs cmd as the account, in dir so the child never inherits a
 // working directory it cannot read (initdb calls getcwd), with an
-// environment that does not leak ours.
+// environment that does not leak ours. SysProcAttr is always allocated,
+// even when there is no account to switch to, so a caller can set fields
+// such as Setsid without checking for nil or overwriting the Credential.
 func (a *account) apply(cmd *exec.Cmd, dir string) {
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "TZ=UTC"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{}
 	if a == nil {
 		return
 	}
 	cmd.Env = append(cmd.Env, "HOME="+a.home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{
+	cmd.SysProcAttr.Credential = &syscall.Credential{
 		Uid: uint32(a.uid), Gid: uint32(a.gid), Groups: a.groups,
-	}}
+	}
 }
 
 func (a *account) chown(path string) error {
