@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
@@ -87,6 +88,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	adminMux := st.adminMux()
 	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Profiles on the admin listener (loopback in the dev cluster): how the
+	// proxy's hot path was found, and how to find the next one.
+	adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	admin := &http.Server{Handler: adminMux, ReadHeaderTimeout: 5 * time.Second}
 
 	var lns []net.Listener

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -25,6 +26,31 @@ type bench struct {
 	conns, rounds             int
 	backend                   string
 	procs                     []*exec.Cmd
+	pprofDir                  string
+}
+
+// profile takes a CPU profile of a hostctl router while a measurement
+// runs, when -pprof is set; call the returned func after it.
+func (b *bench) profile(admin, name string) func() {
+	if b.pprofDir == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := int(b.duration.Seconds()) - 1
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", admin, max(secs, 1)))
+		if err != nil {
+			log.Print(err)
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(b.pprofDir, name+".pprof"))
+		check(err)
+		defer f.Close()
+		_, _ = io.Copy(f, resp.Body)
+	}()
+	return func() { <-done }
 }
 
 const backendPort = 18690

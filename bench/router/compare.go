@@ -38,7 +38,12 @@ func (b *bench) compare(proxies []string) []*proxyRun {
 			if _, ok := waitStatus(httpClient, addr, siteHost(0), 200, 30*time.Second); !ok {
 				log.Fatalf("%s never answered 200", r.proxy)
 			}
+			stopProfile := func() {}
+			if r.proxy == "hostctl" && round == 0 {
+				stopProfile = b.profile(fmt.Sprintf("127.0.0.1:%d", port+1), fmt.Sprintf("compare-%d", r.cores))
+			}
 			res := b.wrk(addr, siteHost(0), nil)
+			stopProfile()
 			b.stop(cmd)
 			log.Printf("round %d %s cores=%d: %.0f req/s p50 %s p99 %s errors %d", round, r.proxy, r.cores, res.rps, res.p50, res.p99, res.errors)
 			r.all = append(r.all, res)

@@ -32,6 +32,7 @@ func main() {
 	portBase := flag.Int("port-base", 18600, "dev cluster ports")
 	skipScale := flag.Bool("skip-scale", false, "only the proxy comparison")
 	skipCompare := flag.Bool("skip-compare", false, "only the scale figures")
+	pprofDir := flag.String("pprof", "", "save CPU profiles of the hostctl router under load here")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -68,7 +69,7 @@ func main() {
 	check(err)
 
 	b := &bench{work: work, hostctl: bin, consulAddr: cfg.ConsulAddr(), consul: cc,
-		duration: *duration, conns: *conns, rounds: *rounds}
+		duration: *duration, conns: *conns, rounds: *rounds, pprofDir: *pprofDir}
 	defer b.stopAll()
 	b.startBackend()
 	rep := report{duration: *duration, conns: *conns, sites: *sites, started: time.Now()}

@@ -45,7 +45,9 @@ func (b *bench) scale(n int) *scaleResult {
 		return h
 	}
 	r.rss10 = rssMiB(cmd.Process.Pid)
+	stopProfile := b.profile(admin, "scale-10")
 	r.rps10 = b.wrk(addr, "", hosts(10))
+	stopProfile()
 	log.Printf("10 sites: %.0f req/s", r.rps10.rps)
 
 	t0 := time.Now()
@@ -80,7 +82,9 @@ func (b *bench) scale(n int) *scaleResult {
 		r.up = append(r.up, d)
 		log.Printf("convergence %s: critical %s, passing %s", host, r.down[k], r.up[k])
 	}
+	stopProfile = b.profile(admin, "scale-10k")
 	r.rpsN = b.wrk(addr, "", hosts(n))
+	stopProfile()
 	r.rssLoad = rssMiB(cmd.Process.Pid)
 	log.Printf("%d sites: %.0f req/s, RSS %.0f MiB", n, r.rpsN.rps, r.rssLoad)
 	slices.Sort(r.down)

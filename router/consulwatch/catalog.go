@@ -26,6 +26,9 @@ func (w *Watcher) watchNodes(ctx context.Context) {
 		nodes, meta, err := w.Client.Catalog().Nodes(query(ctx, index, ""))
 		if err != nil {
 			w.failed(ctx, "nodes", err, b)
+			// Consul may come back restarted with a lower index, and a
+			// blocking query on an index it has not reached would hang.
+			index = 0
 			continue
 		}
 		w.report(nil)
@@ -60,6 +63,9 @@ func (w *Watcher) watchNode(ctx context.Context, node string) {
 		list, meta, err := w.Client.Catalog().NodeServiceList(node, query(ctx, index, servicesFilter))
 		if err != nil {
 			w.failed(ctx, "node "+node, err, b)
+			// Consul may come back restarted with a lower index, and a
+			// blocking query on an index it has not reached would hang.
+			index = 0
 			continue
 		}
 		w.report(nil)

@@ -19,6 +19,9 @@ func (w *Watcher) watchHealth(ctx context.Context) {
 		checks, meta, err := w.Client.Health().State(consul.HealthAny, query(ctx, index, failingFilter))
 		if err != nil {
 			w.failed(ctx, "health", err, b)
+			// Consul may come back restarted with a lower index, and a
+			// blocking query on an index it has not reached would hang.
+			index = 0
 			continue
 		}
 		w.report(nil)

@@ -23,11 +23,11 @@ type Metrics struct {
 // siteMetrics caches one site's series: looking a series up by label
 // values hashes them under a lock, which is too slow per request.
 type siteMetrics struct {
-	duration                              prometheus.Observer
-	bytesIn, bytesOut, upErrors, retries  prometheus.Counter
-	codes                                 sync.Map // int -> prometheus.Counter
-	requests                              *prometheus.CounterVec
-	site                                  string
+	duration                             prometheus.Observer
+	bytesIn, bytesOut, upErrors, retries prometheus.Counter
+	codes                                sync.Map // int -> prometheus.Counter
+	requests                             *prometheus.CounterVec
+	site                                 string
 }
 
 // NewMetrics registers the proxy's series with reg (none if reg is nil).

@@ -33,6 +33,27 @@ type request struct {
 	isHead        bool
 }
 
+// cleanLines says whether every line break in b is CRLF and no other
+// control character but tab appears: bare CR or LF is where parsers
+// disagree about where a header ends.
+func cleanLines(b []byte) bool {
+	for i, c := range b {
+		switch {
+		case c == '\r':
+			if i+1 >= len(b) || b[i+1] != '\n' {
+				return false
+			}
+		case c == '\n':
+			if i == 0 || b[i-1] != '\r' {
+				return false
+			}
+		case c < ' ' && c != '\t', c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
 // findHead returns the length of the head (through the blank line) in b,
 // or -1 if b does not hold a whole head yet.
 func findHead(b []byte) int {
@@ -46,6 +67,9 @@ func findHead(b []byte) int {
 // parseRequest fills r from head (which ends in CRLF CRLF). ok is false for
 // anything the fast path leaves to net/http.
 func (r *request) parse(head []byte) (ok bool) {
+	if !cleanLines(head) {
+		return false
+	}
 	r.head = head
 	r.lines = r.lines[:0]
 	r.drop = r.drop[:0]

@@ -16,6 +16,9 @@ type response struct {
 }
 
 func (r *response) parse(head []byte) bool {
+	if !cleanLines(head) {
+		return false
+	}
 	r.head = head
 	r.lines, r.drop = r.lines[:0], r.drop[:0]
 	r.contentLength, r.chunked, r.close = -1, false, false
@@ -69,8 +72,9 @@ func (r *response) parse(head []byte) bool {
 			}
 			haveLength, r.contentLength, drop = true, n, haveLength
 		case equalFold(name, "transfer-encoding"):
-			if !equalFold(value, "chunked") || r.chunked {
-				// Anything but plain chunked is not ours to re-frame.
+			if !equalFold(value, "chunked") || r.chunked || line[7] == '0' {
+				// Anything but plain chunked is not ours to re-frame, and
+				// HTTP/1.0 has no chunking: readers disagree on what it means.
 				return false
 			}
 			r.chunked = true
