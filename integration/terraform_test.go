@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,202 +25,74 @@ import (
 	"github.com/hostctl/hostctl/devcluster"
 )
 
-// TestTerraformNode proves that what terraform/modules/node renders makes a
-// working node: the local example renders a server+client+router node with
-// loopback addresses, ports and directories passed as variables, the files
-// are installed where the node would have them, the agents and the router
-// are started with the command lines and environment of the rendered
-// systemd units, the Nomad client joins, and a site deployed with `hostctl
-// site apply` is served through the router.
-func TestTerraformNode(t *testing.T) {
+// TestTerraformNodes proves that what terraform/modules/node renders makes
+// working nodes: the local example renders a server+router node and a
+// separate client node, with loopback addresses, ports and directories
+// passed as variables; the files are installed where each node would have
+// them; the agents and the router are started with the command lines and
+// environment of the rendered systemd units; the client's agents find the
+// servers by themselves (Consul through retry_join, Nomad through Consul);
+// and a site deployed with `hostctl site apply` runs on the client and is
+// served through the router.
+func TestTerraformNodes(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Fatal("the node runs Nomad's raw_exec tasks as other users and needs root")
+		t.Fatal("the nodes run Nomad's raw_exec tasks as other users and need root")
 	}
 	tf := terraformBin(t)
 	bins := binDir(t)
 
 	// Not t.TempDir(): its 0700 parents would lock the site user out of its
 	// task directories, which setup-dirs.sh checks for.
-	state, err := os.MkdirTemp("/tmp", "hostctl-tf-")
+	top, err := os.MkdirTemp("/tmp", "hostctl-tf-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(state, 0o711); err != nil {
+	if err := os.Chmod(top, 0o711); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// Whatever happened, nothing of either node may outlive the test.
+		(&cluster{t: t, stateDir: top}).assertNothingLeft()
 		if !t.Failed() {
-			_ = os.RemoveAll(state)
+			_ = os.RemoveAll(top)
 		} else {
-			t.Logf("kept %s for inspection", state)
+			t.Logf("kept %s for inspection", top)
 		}
 	})
-	at := func(parts ...string) string { return filepath.Join(append([]string{state}, parts...)...) }
-	for _, d := range []string{"bin", "log", "run"} {
-		if err := os.Mkdir(at(d), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	// Both nodes use one bin dir, as machines built from one image would.
+	binPath := filepath.Join(top, "bin")
+	if err := os.Mkdir(binPath, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	hostctl := at("bin", "hostctl")
+	hostctl := filepath.Join(binPath, "hostctl")
 	if out, err := exec.Command("go", "build", "-o", hostctl, "../cmd/hostctl").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for _, b := range []string{"nomad", "consul"} {
-		if err := os.Symlink(filepath.Join(bins, b), at("bin", b)); err != nil {
+		if err := os.Symlink(filepath.Join(bins, b), filepath.Join(binPath, b)); err != nil {
 			t.Fatal(err)
 		}
 	}
-
-	// The same layout as a dev cluster's state dir (devcluster.PortsFrom,
-	// nomad/ for Nomad's data, run/NAME.pid), so devcluster.Down can clear
-	// up after this node too.
-	base := freePortBase(t)
-	ports := devcluster.PortsFrom(base)
-	vars := map[string]any{
-		"output_dir":       at("render"),
-		"name":             "tf-node",
-		"roles":            []string{"server", "client", "router"},
-		"bootstrap_expect": 1,
-		"retry_join":       []string{"127.0.0.1:" + strconv.Itoa(ports.ConsulSerfLAN)},
-		"consul_user":      "root",
-		"ports": map[string]int{
-			"consul_http": ports.ConsulHTTP, "consul_server": ports.ConsulServer, "consul_serf_lan": ports.ConsulSerfLAN,
-			"nomad_http": ports.NomadHTTP, "nomad_rpc": ports.NomadRPC, "nomad_serf": ports.NomadSerf,
-			"router": ports.Router, "router_admin": ports.RouterAdmin,
-		},
-		"paths": map[string]string{
-			"bin_dir": at("bin"), "lib_dir": at("lib"), "systemd_dir": at("systemd"),
-			"consul_config_dir": at("etc", "consul.d"), "nomad_config_dir": at("etc", "nomad.d"),
-			"hostctl_config_dir": at("etc", "hostctl"),
-			"consul_data_dir":    at("consul"), "nomad_data_dir": at("nomad"), "media_root": at("media"),
-		},
-	}
-	varFile := at("node.tfvars.json")
-	b, _ := json.Marshal(vars)
-	if err := os.WriteFile(varFile, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
 	example, err := filepath.Abs("../terraform/examples/local")
 	if err != nil {
 		t.Fatal(err)
 	}
-	terraform := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tf, append([]string{"-chdir=" + example}, args...)...)
-		// State and the .terraform dir stay in the temp dir, not the repo.
-		cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
-			"TF_CLI_CONFIG_FILE=/dev/null", "TF_DATA_DIR="+at("tfdata"))
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
-		}
-		return out.String()
-	}
-	t0 := time.Now()
-	terraform("init", "-input=false")
-	terraform("apply", "-auto-approve", "-input=false", "-state="+at("tfstate"), "-var-file="+varFile)
-	t.Logf("terraform init + apply took %s", time.Since(t0).Round(time.Millisecond))
-	var files map[string]struct {
-		Content     string `json:"content"`
-		Permissions string `json:"permissions"`
-	}
-	var units []string
-	var nomadAddr, consulAddr string
-	for name, v := range map[string]any{"files": &files, "units": &units, "nomad_addr": &nomadAddr, "consul_http_addr": &consulAddr} {
-		if err := json.Unmarshal([]byte(terraform("output", "-json", "-state="+at("tfstate"), name)), v); err != nil {
-			t.Fatalf("output %s: %v", name, err)
-		}
-	}
-	if want := []string{"consul", "nomad", "hostctl-router"}; strings.Join(units, " ") != strings.Join(want, " ") {
-		t.Fatalf("units = %v, want %v", units, want)
-	}
 
-	// Installing is what an operator does with the rendered tree (copy it
-	// onto the node's /); every path must be inside this test's dir.
-	t.Run("rendered tree holds every file", func(t *testing.T) {
-		for path, f := range files {
-			if !strings.HasPrefix(path, state+"/") {
-				t.Fatalf("rendered path %s is outside %s: refusing to install", path, state)
-			}
-			src := at("render") + path
-			b, err := os.ReadFile(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(b) != f.Content {
-				t.Errorf("%s differs from the module's output", src)
-			}
-			fi, _ := os.Stat(src)
-			mode, _ := strconv.ParseUint(f.Permissions, 8, 32)
-			if fi.Mode().Perm() != fs.FileMode(mode) {
-				t.Errorf("%s is mode %04o, want %s", src, fi.Mode().Perm(), f.Permissions)
-			}
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, b, fs.FileMode(mode)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := os.Stat(at("render", "user-data.yaml")); err != nil {
-			t.Errorf("user-data.yaml not rendered: %v", err)
-		}
-	})
-	if t.Failed() {
-		t.FailNow()
+	server := newTFNode(t, tf, example, top, "tf-server", binPath)
+	server.render([]string{"server", "router"}, nil)
+	if want := []string{"consul", "nomad", "hostctl-router"}; !slices.Equal(server.units, want) {
+		t.Fatalf("server units = %v, want %v", server.units, want)
 	}
-
-	t.Run("units and scripts parse", func(t *testing.T) {
-		for path := range files {
-			if strings.HasSuffix(path, ".sh") {
-				if out, err := exec.Command("/bin/bash", "-n", path).CombinedOutput(); err != nil {
-					t.Errorf("bash -n %s: %v\n%s", path, err, out)
-				}
-			}
-		}
-		analyze, err := exec.LookPath("systemd-analyze")
-		if err != nil {
-			t.Skipf("no systemd-analyze to verify the units with: %v", err)
-		}
-		var units []string
-		for path := range files {
-			if strings.HasSuffix(path, ".service") {
-				units = append(units, path)
-			}
-		}
-		// Offline verification: unknown directives, bad values, and
-		// ExecStart binaries that do not exist all make it fail.
-		out, err := exec.Command(analyze, append([]string{"verify", "--man=no"}, units...)...).CombinedOutput()
-		if err != nil || len(bytes.TrimSpace(out)) > 0 {
-			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
-		}
-	})
-
-	// setup-dirs.sh is the part of first boot that applies here: the
-	// packages, media volume and systemd steps change the whole machine.
-	if out, err := exec.Command("/bin/bash", at("lib", "setup-dirs.sh")).CombinedOutput(); err != nil {
-		t.Fatalf("setup-dirs.sh: %v\n%s", err, out)
-	}
-	for dir, want := range map[string]fs.FileMode{at("nomad"): 0o711, at("consul"): 0o750, at("etc", "nomad.d"): 0o750} {
-		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != want {
-			t.Errorf("%s: mode %v (%v), want %04o", dir, fi.Mode().Perm(), err, want)
-		}
-	}
-
-	n := &node{t: t, state: state}
-	t.Cleanup(func() { n.down(ports) })
-	nc, err := nomad.NewClient(&nomad.Config{Address: nomadAddr})
+	nc, err := nomad.NewClient(&nomad.Config{Address: server.nomadAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := consul.NewClient(&consul.Config{Address: consulAddr})
+	cc, err := consul.NewClient(&consul.Config{Address: server.consulAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	routerAdmin := "http://127.0.0.1:" + strconv.Itoa(ports.RouterAdmin)
-	ready := map[string]func() error{
+	routerAdmin := "http://127.0.0.1:" + strconv.Itoa(server.ports.RouterAdmin)
+	server.start(map[string]func() error{
 		"consul": func() error {
 			leader, err := cc.Status().Leader()
 			if err == nil && leader == "" {
@@ -228,16 +101,11 @@ func TestTerraformNode(t *testing.T) {
 			return err
 		},
 		"nomad": func() error {
-			nodes, _, err := nc.Nodes().List(nil)
-			if err != nil {
-				return err
+			leader, err := nc.Status().Leader()
+			if err == nil && leader == "" {
+				err = errors.New("no leader yet")
 			}
-			for _, nd := range nodes {
-				if d, ok := nd.Drivers["raw_exec"]; nd.Name == "tf-node" && nd.Status == "ready" && ok && d.Healthy {
-					return nil
-				}
-			}
-			return errors.New("the client has not joined with a healthy raw_exec driver yet")
+			return err
 		},
 		"hostctl-router": func() error {
 			resp, err := http.Get(routerAdmin + "/healthz")
@@ -250,24 +118,52 @@ func TestTerraformNode(t *testing.T) {
 			}
 			return nil
 		},
+	})
+
+	// The client's ports are picked once the server's are taken, so the two
+	// ranges cannot overlap.
+	client := newTFNode(t, tf, example, top, "tf-client", binPath)
+	client.render([]string{"client"}, []string{"127.0.0.1:" + strconv.Itoa(server.ports.ConsulSerfLAN)})
+	if want := []string{"consul", "nomad"}; !slices.Equal(client.units, want) {
+		t.Fatalf("client units = %v, want %v", client.units, want)
 	}
-	for _, u := range units {
-		t0 := time.Now()
-		n.start(u, at("systemd", u+".service"))
-		n.waitReady(u, ready[u])
-		t.Logf("%s ready in %s", u, time.Since(t0).Round(time.Millisecond))
-	}
+	client.start(map[string]func() error{
+		"consul": func() error {
+			members, err := cc.Agent().Members(false)
+			if err != nil {
+				return err
+			}
+			for _, m := range members {
+				if m.Name == "tf-client" && m.Status == 1 { // serf StatusAlive
+					return nil
+				}
+			}
+			return errors.New("tf-client has not joined Consul yet")
+		},
+		"nomad": func() error {
+			nodes, _, err := nc.Nodes().List(nil)
+			if err != nil {
+				return err
+			}
+			for _, nd := range nodes {
+				if d, ok := nd.Drivers["raw_exec"]; nd.Name == "tf-client" && nd.Status == "ready" && ok && d.Healthy {
+					return nil
+				}
+			}
+			return errors.New("tf-client has not joined Nomad with a healthy raw_exec driver yet")
+		},
+	})
 
 	t.Run("the client joined as rendered", func(t *testing.T) {
 		nodes, _, err := nc.Nodes().List(nil)
 		if err != nil || len(nodes) != 1 {
-			t.Fatalf("nodes: %v %v", nodes, err)
+			t.Fatalf("nomad nodes: %v %v (the server node must not run a client)", nodes, err)
 		}
 		nd, _, err := nc.Nodes().Info(nodes[0].ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if nd.NodeClass != "sites" || nd.Meta["hostctl_launcher"] != hostctl || nd.Meta["hostctl_media_root"] != at("media") {
+		if nd.NodeClass != "sites" || nd.Meta["hostctl_launcher"] != hostctl || nd.Meta["hostctl_media_root"] != client.at("media") {
 			t.Errorf("node class %q meta %v", nd.NodeClass, nd.Meta)
 		}
 		for _, d := range []string{"exec", "java", "docker", "qemu"} {
@@ -275,25 +171,33 @@ func TestTerraformNode(t *testing.T) {
 				t.Errorf("driver %s loaded; only raw_exec is allowed", d)
 			}
 		}
-		members, err := cc.Agent().Members(false)
-		if err != nil || len(members) != 1 || members[0].Name != "tf-node" {
-			t.Errorf("consul members: %v %v", members, err)
+		servers, _, err := cc.Catalog().Service("consul", "", nil)
+		if err != nil || len(servers) != 1 || servers[0].Node != "tf-server" {
+			t.Errorf("consul servers: %v %v, want tf-server only", servers, err)
+		}
+		nomadServers, err := nc.Agent().Members()
+		if err != nil || len(nomadServers.Members) != 1 {
+			t.Errorf("nomad servers: %+v %v, want one", nomadServers, err)
 		}
 	})
 
-	// What the agents report as their running configuration, so a key the
-	// agents silently ignore (a typo, a block in the wrong place) fails here.
+	// What the agents report as their running configuration, so a key they
+	// silently ignore (a typo, a block in the wrong place) fails here.
 	t.Run("agents run with the rendered settings", func(t *testing.T) {
-		self, err := nc.Agent().Self()
+		cnc, err := nomad.NewClient(&nomad.Config{Address: client.nomadAddr})
 		if err != nil {
 			t.Fatal(err)
 		}
-		client, _ := self.Config["Client"].(map[string]any)
-		options, _ := client["Options"].(map[string]any)
+		self, err := cnc.Agent().Self()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := self.Config["Client"].(map[string]any)
+		options, _ := cfg["Options"].(map[string]any)
 		if deny, _ := options["fingerprint.denylist"].(string); !strings.Contains(deny, "env_aws") {
 			t.Errorf("nomad client options %v lack the cloud fingerprinter denylist", options)
 		}
-		if iface, _ := client["NetworkInterface"].(string); iface != "lo" {
+		if iface, _ := cfg["NetworkInterface"].(string); iface != "lo" {
 			t.Errorf("nomad network_interface %q, want lo", iface)
 		}
 		limits, _ := self.Config["Limits"].(map[string]any)
@@ -322,11 +226,11 @@ func TestTerraformNode(t *testing.T) {
 		}
 	})
 
-	routerURL := "http://127.0.0.1:" + strconv.Itoa(ports.Router)
-	c := &cluster{t: t, bin: hostctl, stateDir: state, router: routerURL,
-		env: append(os.Environ(), "NOMAD_ADDR="+nomadAddr, "CONSUL_HTTP_ADDR="+consulAddr, "HOSTCTL_ROUTER_URL="+routerURL)}
+	routerURL := "http://127.0.0.1:" + strconv.Itoa(server.ports.Router)
+	c := &cluster{t: t, bin: hostctl, stateDir: top, router: routerURL,
+		env: append(os.Environ(), "NOMAD_ADDR="+server.nomadAddr, "CONSUL_HTTP_ADDR="+server.consulAddr, "HOSTCTL_ROUTER_URL="+routerURL)}
 	app := c.stage("../examples/hello")
-	t0 = time.Now()
+	t0 := time.Now()
 	out := c.mustRun("site", "apply", filepath.Join(app, "site.hcl"))
 	t.Logf("site apply took %s:\n%s", time.Since(t0).Round(time.Millisecond), out)
 	if !strings.Contains(out, "hello is live") {
@@ -334,6 +238,9 @@ func TestTerraformNode(t *testing.T) {
 	}
 	if code, body := c.get("hello.localhost", "/"); code != 200 || !strings.Contains(body, "site=hello") {
 		t.Errorf("GET hello.localhost through the router: %d %q", code, body)
+	}
+	if entries, _, err := cc.Health().Service("hello", "hostctl", true, nil); err != nil || len(entries) != 1 || entries[0].Node.Node != "tf-client" {
+		t.Errorf("passing instances of hello: %v %v, want one on tf-client", entries, err)
 	}
 
 	out = c.mustRun("site", "destroy", "hello")
@@ -348,34 +255,200 @@ func TestTerraformNode(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
-	terraform("destroy", "-auto-approve", "-input=false", "-state="+at("tfstate"), "-var-file="+varFile)
-	if left, _ := filepath.Glob(at("render") + at("etc", "*", "*")); len(left) != 0 {
-		t.Errorf("terraform destroy left rendered files: %v", left)
+	for _, n := range []*tfNode{client, server} {
+		n.terraform("destroy", "-auto-approve", "-input=false", "-state="+n.at("tfstate"), "-var-file="+n.at("node.tfvars.json"))
+		if left, _ := filepath.Glob(n.at("render") + n.at("etc", "*", "*")); len(left) != 0 {
+			t.Errorf("terraform destroy left rendered files: %v", left)
+		}
 	}
 }
 
-// node is the processes this test started from the rendered units.
-type node struct {
-	t     *testing.T
-	state string
+// tfNode is one node rendered by the local example under its own state dir,
+// laid out like a dev cluster's (nomad/ for Nomad's data, run/NAME.pid,
+// devcluster.PortsFrom) so devcluster.Down can stop it and clear up after
+// it.
+type tfNode struct {
+	t                     *testing.T
+	tf, example           string
+	name, state, binPath  string
+	ports                 devcluster.Ports
+	units                 []string
+	nomadAddr, consulAddr string
+	files                 map[string]struct {
+		Content     string `json:"content"`
+		Permissions string `json:"permissions"`
+	}
 	procs []*exec.Cmd
 	names []string
 }
 
-// pidName maps a unit to devcluster's component name, whose pid file
-// devcluster.Down reads.
-var pidName = map[string]string{"consul": "consul", "nomad": "nomad", "hostctl-router": "router"}
+func newTFNode(t *testing.T, tf, example, top, name, binPath string) *tfNode {
+	t.Helper()
+	n := &tfNode{t: t, tf: tf, example: example, name: name, state: filepath.Join(top, name), binPath: binPath,
+		ports: devcluster.PortsFrom(freePortBase(t))}
+	if err := os.Mkdir(n.state, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"log", "run"} {
+		if err := os.Mkdir(n.at(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
 
-// start runs a unit's ExecStart with its EnvironmentFile the way systemd
-// would, in its own session and with its working directory in the state
-// dir, so anything it leaves behind is recognisably this node's.
-func (n *node) start(unit, path string) {
+func (n *tfNode) at(parts ...string) string {
+	return filepath.Join(append([]string{n.state}, parts...)...)
+}
+
+func (n *tfNode) terraform(args ...string) string {
 	n.t.Helper()
-	argv, env := parseUnit(n.t, path)
+	cmd := exec.Command(n.tf, append([]string{"-chdir=" + n.example}, args...)...)
+	// State, the .terraform dir and the CLI config stay out of the repo
+	// and out of the machine's settings.
+	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
+		"TF_CLI_CONFIG_FILE=/dev/null", "TF_DATA_DIR="+n.at("tfdata"))
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		n.t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
+	}
+	return out.String()
+}
+
+// render applies the local example for this node, checks the tree it
+// wrote, installs the files where the node has them (what an operator does
+// by copying the tree onto the node's /), and runs setup-dirs.sh, the part
+// of first boot that applies here: the package, media-volume and systemd
+// steps would change the whole machine.
+func (n *tfNode) render(roles, retryJoin []string) {
+	t := n.t
+	t.Helper()
+	p := n.ports
+	vars := map[string]any{
+		"output_dir":       n.at("render"),
+		"name":             n.name,
+		"roles":            roles,
+		"bootstrap_expect": 1,
+		"retry_join":       retryJoin,
+		"consul_user":      "root",
+		"ports": map[string]int{
+			"consul_http": p.ConsulHTTP, "consul_server": p.ConsulServer, "consul_serf_lan": p.ConsulSerfLAN,
+			"nomad_http": p.NomadHTTP, "nomad_rpc": p.NomadRPC, "nomad_serf": p.NomadSerf,
+			"router": p.Router, "router_admin": p.RouterAdmin,
+		},
+		"paths": map[string]string{
+			"bin_dir": n.binPath, "lib_dir": n.at("lib"), "systemd_dir": n.at("systemd"),
+			"consul_config_dir": n.at("etc", "consul.d"), "nomad_config_dir": n.at("etc", "nomad.d"),
+			"hostctl_config_dir": n.at("etc", "hostctl"),
+			"consul_data_dir":    n.at("consul"), "nomad_data_dir": n.at("nomad"), "media_root": n.at("media"),
+		},
+	}
+	b, _ := json.Marshal(vars)
+	if err := os.WriteFile(n.at("node.tfvars.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	n.terraform("init", "-input=false")
+	n.terraform("apply", "-auto-approve", "-input=false", "-state="+n.at("tfstate"), "-var-file="+n.at("node.tfvars.json"))
+	t.Logf("%s: terraform init + apply took %s", n.name, time.Since(t0).Round(time.Millisecond))
+	for name, v := range map[string]any{"files": &n.files, "units": &n.units, "nomad_addr": &n.nomadAddr, "consul_http_addr": &n.consulAddr} {
+		if err := json.Unmarshal([]byte(n.terraform("output", "-json", "-state="+n.at("tfstate"), name)), v); err != nil {
+			t.Fatalf("output %s: %v", name, err)
+		}
+	}
+
+	for path, f := range n.files {
+		if !strings.HasPrefix(path, n.state+"/") {
+			t.Fatalf("rendered path %s is outside %s: refusing to install", path, n.state)
+		}
+		src := n.at("render") + path
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != f.Content {
+			t.Errorf("%s differs from the module's output", src)
+		}
+		mode, _ := strconv.ParseUint(f.Permissions, 8, 32)
+		if fi, err := os.Stat(src); err != nil || fi.Mode().Perm() != fs.FileMode(mode) {
+			t.Errorf("%s: mode %v (%v), want %s", src, fi.Mode().Perm(), err, f.Permissions)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, fs.FileMode(mode)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(n.at("render", "user-data.yaml")); err != nil {
+		t.Errorf("user-data.yaml not rendered: %v", err)
+	}
+
+	var units []string
+	for path := range n.files {
+		switch {
+		case strings.HasSuffix(path, ".sh"):
+			if out, err := exec.Command("/bin/bash", "-n", path).CombinedOutput(); err != nil {
+				t.Errorf("bash -n %s: %v\n%s", path, err, out)
+			}
+		case strings.HasSuffix(path, ".service"):
+			units = append(units, path)
+		}
+	}
+	// Offline verification: unknown directives, bad values and missing
+	// ExecStart binaries all print a complaint.
+	if analyze, err := exec.LookPath("systemd-analyze"); err != nil {
+		t.Logf("no systemd-analyze to verify the units with: %v", err)
+	} else if out, err := exec.Command(analyze, append([]string{"verify", "--man=no"}, units...)...).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+
+	if out, err := exec.Command("/bin/bash", n.at("lib", "setup-dirs.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("setup-dirs.sh: %v\n%s", err, out)
+	}
+	want := map[string]fs.FileMode{n.at("consul"): 0o750}
+	if slices.Contains(n.units, "nomad") {
+		want[n.at("nomad")], want[n.at("etc", "nomad.d")] = 0o711, 0o750
+	}
+	for dir, mode := range want {
+		if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v (%v), want %04o", dir, fi.Mode().Perm(), err, mode)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// tfPidName maps a unit to devcluster's component name, whose pid file
+// devcluster.Down reads.
+var tfPidName = map[string]string{"consul": "consul", "nomad": "nomad", "hostctl-router": "router"}
+
+// start starts the node's units in order, each once the previous is ready,
+// and registers the node's teardown.
+func (n *tfNode) start(ready map[string]func() error) {
+	n.t.Helper()
+	n.t.Cleanup(n.down)
+	for _, u := range n.units {
+		t0 := time.Now()
+		n.startUnit(u)
+		n.waitReady(u, ready[u])
+		n.t.Logf("%s: %s ready in %s", n.name, u, time.Since(t0).Round(time.Millisecond))
+	}
+}
+
+// startUnit runs a unit's ExecStart with its EnvironmentFile the way
+// systemd would, in its own session and with its working directory in the
+// node's state dir, so anything it leaves behind is recognisably this
+// node's.
+func (n *tfNode) startUnit(unit string) {
+	n.t.Helper()
+	argv, env := parseUnitFile(n.t, n.at("systemd", unit+".service"))
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Dir = n.state
-	logf, err := os.Create(filepath.Join(n.state, "log", unit+".log"))
+	logf, err := os.Create(n.at("log", unit+".log"))
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -386,20 +459,19 @@ func (n *node) start(unit, path string) {
 		n.t.Fatalf("start %s: %v", unit, err)
 	}
 	n.procs, n.names = append(n.procs, cmd), append(n.names, unit)
-	// devcluster's pid file format: PID and start time (field 22 of
+	// devcluster's pid file: PID and start time (field 22 of
 	// /proc/PID/stat), so a reused PID is never signalled.
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat")
 	if err != nil {
 		n.t.Fatal(err)
 	}
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	pf := filepath.Join(n.state, "run", pidName[unit]+".pid")
-	if err := os.WriteFile(pf, []byte(fmt.Sprintf("%d %s\n", cmd.Process.Pid, fields[19])), 0o600); err != nil {
+	if err := os.WriteFile(n.at("run", tfPidName[unit]+".pid"), []byte(fmt.Sprintf("%d %s\n", cmd.Process.Pid, fields[19])), 0o600); err != nil {
 		n.t.Fatal(err)
 	}
 }
 
-func (n *node) waitReady(unit string, ready func() error) {
+func (n *tfNode) waitReady(unit string, ready func() error) {
 	n.t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -408,31 +480,30 @@ func (n *node) waitReady(unit string, ready func() error) {
 			return
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(n.state, "log", unit+".log"))
-			n.t.Fatalf("%s not ready after 90 s: %v\n--- %s.log ---\n%s", unit, err, unit, tailLines(string(log), 30))
+			log, _ := os.ReadFile(n.at("log", unit+".log"))
+			n.t.Fatalf("%s: %s not ready after 90 s: %v\n--- %s.log ---\n%s", n.name, unit, err, unit, tailLines(string(log), 30))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
-// down stops every job, then the router, Nomad and Consul (by the PIDs
-// recorded at start), sweeps task processes and unmounts Nomad's task
-// tmpfs mounts, all through devcluster.Down; any process of ours still
-// alive after that is killed by its PID and the test fails. Finally nothing
-// may be left tied to the state dir.
-func (n *node) down(ports devcluster.Ports) {
+// down stops every job, then the node's router, Nomad and Consul (by the
+// PIDs recorded at start), sweeps task processes and unmounts Nomad's task
+// tmpfs mounts, all through devcluster.Down. A process of ours still alive
+// after that is killed by its PID, and fails the test.
+func (n *tfNode) down() {
 	t := n.t
 	if t.Failed() {
 		for _, u := range n.names {
-			log, _ := os.ReadFile(filepath.Join(n.state, "log", u+".log"))
-			t.Logf("--- %s.log (tail) ---\n%s", u, tailLines(string(log), 30))
+			log, _ := os.ReadFile(n.at("log", u+".log"))
+			t.Logf("--- %s %s.log (tail) ---\n%s", n.name, u, tailLines(string(log), 30))
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	if err := devcluster.Down(ctx, devcluster.Config{StateDir: n.state, Ports: ports}, &out, false); err != nil {
-		t.Errorf("down: %v\n%s", err, out.String())
+	if err := devcluster.Down(ctx, devcluster.Config{StateDir: n.state, Ports: n.ports}, &out, false); err != nil {
+		t.Errorf("%s: down: %v\n%s", n.name, err, out.String())
 	}
 	for i, cmd := range n.procs {
 		done := make(chan error, 1)
@@ -440,19 +511,18 @@ func (n *node) down(ports devcluster.Ports) {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			t.Errorf("%s (pid %d) still running after down; killing it", n.names[i], cmd.Process.Pid)
+			t.Errorf("%s: %s (pid %d) still running after down; killing it", n.name, n.names[i], cmd.Process.Pid)
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
 		}
 	}
-	(&cluster{t: t, stateDir: n.state}).assertNothingLeft()
 }
 
-// parseUnit reads ExecStart and EnvironmentFile from a systemd unit. The
-// module's paths contain no spaces or quotes (its validation refuses
-// them), so splitting on white space is the whole of systemd's parsing
-// that applies.
-func parseUnit(t *testing.T, path string) (argv, env []string) {
+// parseUnitFile reads ExecStart and EnvironmentFile from a systemd unit.
+// The module's paths contain no spaces or quotes (its validation refuses
+// them), so splitting on white space is all of systemd's parsing that
+// applies.
+func parseUnitFile(t *testing.T, path string) (argv, env []string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

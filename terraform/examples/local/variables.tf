@@ -5,6 +5,7 @@ variable "output_dir" {
   description = "Directory the node's files are rendered under, mirroring the node's file system."
   type        = string
   default     = "rendered"
+  nullable    = false
 
   validation {
     condition     = length(trimspace(var.output_dir)) > 0 && trimsuffix(var.output_dir, "/") != ""
@@ -18,33 +19,39 @@ variable "name" {
 }
 
 variable "roles" {
-  type    = set(string)
-  default = ["server", "client", "router"]
+  type     = set(string)
+  default  = ["server", "client", "router"]
+  nullable = false
 }
 
 variable "bootstrap_expect" {
-  type    = number
-  default = 1
+  type     = number
+  default  = 1
+  nullable = false
 }
 
 variable "retry_join" {
-  type    = list(string)
-  default = []
+  type     = list(string)
+  default  = []
+  nullable = false
 }
 
 variable "bind_addr" {
-  type    = string
-  default = "127.0.0.1"
+  type     = string
+  default  = "127.0.0.1"
+  nullable = false
 }
 
 variable "http_bind_addr" {
-  type    = string
-  default = "127.0.0.1"
+  type     = string
+  default  = "127.0.0.1"
+  nullable = false
 }
 
 variable "router_bind_addr" {
-  type    = string
-  default = "127.0.0.1"
+  type     = string
+  default  = "127.0.0.1"
+  nullable = false
 }
 
 variable "network_interface" {
@@ -56,15 +63,18 @@ variable "ports" {
   description = "See the node module's ports; unset ones keep the upstream defaults."
   type        = map(number)
   default     = {}
+  nullable    = false
 }
 
 variable "paths" {
   description = "See the node module's paths; unset ones keep the defaults."
   type        = map(string)
   default     = {}
+  nullable    = false
 }
 
 variable "consul_user" {
-  type    = string
-  default = "consul"
+  type     = string
+  default  = "consul"
+  nullable = false
 }

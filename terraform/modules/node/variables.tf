@@ -12,6 +12,7 @@ variable "name" {
 variable "roles" {
   description = "What the node runs: \"server\" (Consul and Nomad servers), \"client\" (Nomad client that runs sites), \"router\" (the hostctl router). A node may have several."
   type        = set(string)
+  nullable    = false
 
   validation {
     condition     = length(var.roles) > 0
@@ -27,6 +28,7 @@ variable "datacenter" {
   description = "Consul and Nomad datacenter."
   type        = string
   default     = "dc1"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9_-]*$", var.datacenter))
@@ -38,6 +40,7 @@ variable "region" {
   description = "Nomad region."
   type        = string
   default     = "global"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9_-]*$", var.region))
@@ -49,6 +52,7 @@ variable "bootstrap_expect" {
   description = "Number of server nodes; Consul and Nomad elect a leader once this many have joined. Only used on servers."
   type        = number
   default     = 3
+  nullable    = false
 
   validation {
     condition     = var.bootstrap_expect >= 1 && var.bootstrap_expect <= 7 && floor(var.bootstrap_expect) == var.bootstrap_expect
@@ -66,6 +70,7 @@ variable "retry_join" {
   description = "Where the Consul agent finds the servers: addresses (host or host:serf_lan_port) or cloud auto-join strings such as \"provider=aws tag_key=hostctl-role tag_value=server\". Nomad finds its servers through Consul."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for j in var.retry_join : length(trimspace(j)) > 0])
@@ -83,6 +88,7 @@ variable "bind_addr" {
   description = "Address Consul and Nomad use for cluster traffic and advertise to each other. A go-sockaddr template is allowed; the default picks the private IP."
   type        = string
   default     = "{{ GetPrivateIP }}"
+  nullable    = false
 
   validation {
     condition     = length(trimspace(var.bind_addr)) > 0 && var.bind_addr != "0.0.0.0"
@@ -94,6 +100,7 @@ variable "http_bind_addr" {
   description = "Address the Consul and Nomad HTTP APIs listen on. The default exposes them on every interface: restrict access with the network (see the aws example's security groups), because ACLs are not set up by this module."
   type        = string
   default     = "0.0.0.0"
+  nullable    = false
 
   validation {
     condition     = can(cidrhost("${var.http_bind_addr}/32", 0))
@@ -105,6 +112,7 @@ variable "router_bind_addr" {
   description = "Address the hostctl router listens on for site traffic and /healthz."
   type        = string
   default     = "0.0.0.0"
+  nullable    = false
 
   validation {
     condition     = can(cidrhost("${var.router_bind_addr}/32", 0))
@@ -124,7 +132,8 @@ variable "ports" {
     router          = optional(number, 8080)
     router_admin    = optional(number, 8081)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = alltrue([for p in values(var.ports) : p >= 1 && p <= 65535 && floor(p) == p])
@@ -156,6 +165,7 @@ variable "node_class" {
   description = "Nomad node class of client nodes; site specs can constrain on it."
   type        = string
   default     = "sites"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-zA-Z0-9_-]+$", var.node_class))
@@ -176,7 +186,8 @@ variable "paths" {
     nomad_data_dir     = optional(string, "/var/lib/nomad")
     media_root         = optional(string, "/srv/hostctl/media")
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = alltrue([for p in values(var.paths) : can(regex("^(/[A-Za-z0-9._@+-]+)+$", p))])
@@ -194,7 +205,8 @@ variable "media" {
     device    = optional(string)
     image_gib = optional(number, 20)
   })
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = var.media.device == null || can(regex("^/dev/[A-Za-z0-9/_-]+$", coalesce(var.media.device, "x")))
@@ -210,6 +222,7 @@ variable "consul_user" {
   description = "User the Consul agent runs as; created as a system user if missing. Nomad runs as root: raw_exec and the hostctl launcher need it."
   type        = string
   default     = "consul"
+  nullable    = false
 
   validation {
     condition     = can(regex("^[a-z_][a-z0-9_-]{0,31}$", var.consul_user))
@@ -223,7 +236,8 @@ variable "binaries" {
     url    = string
     sha256 = string
   }))
-  default = {}
+  default  = {}
+  nullable = false
 
   validation {
     condition     = alltrue([for k in keys(var.binaries) : contains(["nomad", "consul", "hostctl"], k)])
@@ -243,6 +257,7 @@ variable "extra_packages" {
   description = "Debian packages to install besides the ones each role needs."
   type        = list(string)
   default     = []
+  nullable    = false
 
   validation {
     condition     = alltrue([for p in var.extra_packages : can(regex("^[a-z0-9][a-z0-9+.-]+$", p))])
@@ -254,6 +269,7 @@ variable "http_max_conns_per_client" {
   description = "Consul's and Nomad's cap on concurrent HTTP connections from one client IP. The router holds a blocking Consul query per site, so the default cap of 200 stops routing at about 200 sites."
   type        = number
   default     = 4096
+  nullable    = false
 
   validation {
     condition     = var.http_max_conns_per_client >= 200 && floor(var.http_max_conns_per_client) == var.http_max_conns_per_client
@@ -265,6 +281,7 @@ variable "log_level" {
   description = "Consul and Nomad log level."
   type        = string
   default     = "INFO"
+  nullable    = false
 
   validation {
     condition     = contains(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"], var.log_level)

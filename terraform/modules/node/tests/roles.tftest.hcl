@@ -253,3 +253,24 @@ run "hostname_when_unnamed" {
     error_message = "without a name both agents fall back to the hostname"
   }
 }
+
+run "null_inputs_take_defaults" {
+  command = plan
+
+  variables {
+    roles            = ["server"]
+    bootstrap_expect = 1
+    retry_join       = null
+    ports            = null
+    paths            = null
+  }
+
+  assert {
+    condition     = length(output.consul_config.retry_join) == 0 && output.consul_config.ports.http == 8500
+    error_message = "null lists and objects (a JSON var file's null) fall back to the defaults"
+  }
+  assert {
+    condition     = output.nomad_config.data_dir == "/var/lib/nomad"
+    error_message = "null paths fall back to the defaults"
+  }
+}
