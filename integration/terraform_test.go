@@ -332,6 +332,7 @@ func (n *tfNode) render(roles, retryJoin []string) {
 		"bootstrap_expect": 1,
 		"retry_join":       retryJoin,
 		"consul_user":      "root",
+		"media_image_gib":  1,
 		"ports": map[string]int{
 			"consul_http": p.ConsulHTTP, "consul_server": p.ConsulServer, "consul_serf_lan": p.ConsulSerfLAN,
 			"nomad_http": p.NomadHTTP, "nomad_rpc": p.NomadRPC, "nomad_serf": p.NomadSerf,
@@ -407,6 +408,9 @@ func (n *tfNode) render(roles, retryJoin []string) {
 	if out, err := exec.Command("/bin/bash", n.at("lib", "setup-dirs.sh")).CombinedOutput(); err != nil {
 		t.Fatalf("setup-dirs.sh: %v\n%s", err, out)
 	}
+	if _, ok := n.files[n.at("lib", "setup-media.sh")]; ok {
+		n.checkMedia()
+	}
 	want := map[string]fs.FileMode{n.at("consul"): 0o750}
 	if slices.Contains(n.units, "nomad") {
 		want[n.at("nomad")], want[n.at("etc", "nomad.d")] = 0o711, 0o750
@@ -418,6 +422,45 @@ func (n *tfNode) render(roles, retryJoin []string) {
 	}
 	if t.Failed() {
 		t.FailNow()
+	}
+}
+
+// checkMedia runs setup-media.sh twice (it must be safe to repeat) in a
+// private mount namespace over a stand-in /etc/fstab, so its loop mount
+// and fstab line never reach the machine; the loop device is released
+// when the namespace ends.
+func (n *tfNode) checkMedia() {
+	t := n.t
+	t.Helper()
+	fstab, root, script := n.at("fstab"), n.at("media"), n.at("lib", "setup-media.sh")
+	if err := os.WriteFile(fstab, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check := fmt.Sprintf(`set -eu
+mount --bind %[1]q /etc/fstab
+/bin/bash %[2]q
+/bin/bash %[2]q
+echo "fstype=$(findmnt -n -o FSTYPE %[3]q)"
+echo "mode=$(stat -c %%a %[3]q)"
+btrfs qgroup show %[3]q >/dev/null && echo quota=on
+`, fstab, script, root)
+	t0 := time.Now()
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "/bin/bash", "-c", check).CombinedOutput()
+	t.Logf("%s: setup-media.sh twice in %s", n.name, time.Since(t0).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("setup-media.sh: %v\n%s", err, out)
+	}
+	for _, want := range []string{"fstype=btrfs\n", "mode=711\n", "quota=on\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("media volume: no %q in\n%s", want, out)
+		}
+	}
+	b, _ := os.ReadFile(fstab)
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], n.at("lib", "media.img")+" "+root+" btrfs loop,") {
+		t.Errorf("fstab after two runs:\n%s", b)
+	}
+	if out, _ := exec.Command("losetup", "-j", n.at("lib", "media.img")).CombinedOutput(); len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("loop device left attached after the namespace ended: %s", out)
 	}
 }
 

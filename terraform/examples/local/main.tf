@@ -22,6 +22,7 @@ module "node" {
   ports             = var.ports
   paths             = var.paths
   consul_user       = var.consul_user
+  media             = { image_gib = var.media_image_gib }
 }
 
 locals {

@@ -78,3 +78,10 @@ variable "consul_user" {
   default  = "consul"
   nullable = false
 }
+
+variable "media_image_gib" {
+  description = "Size of the sparse image file holding client nodes' btrfs media volume."
+  type        = number
+  default     = 20
+  nullable    = false
+}
