@@ -44,6 +44,8 @@ func siteCalls(t *testing.T, a *postgres.Admin, adminURL string) []siteCall {
 	return []siteCall{
 		{"EnsureSite", func(s string) error { _, err := a.EnsureSite(ctx, s, postgres.Options{}); return err }},
 		{"RotatePassword", func(s string) error { _, err := a.RotatePassword(ctx, s); return err }},
+		{"RotateLogin", func(s string) error { _, err := a.RotateLogin(ctx, s, s); return err }},
+		{"RetireLogin", func(s string) error { return a.RetireLogin(ctx, s, s) }},
 		{"DropSite", func(s string) error { return a.DropSite(ctx, s) }},
 		{"Dump", func(s string) error { return postgres.Dump(ctx, adminURL, s, io.Discard) }},
 		{"Restore", func(s string) error { return postgres.Restore(ctx, adminURL, s, bytes.NewReader(nil)) }},

@@ -16,40 +16,50 @@ import (
 const managedComment = "hostctl site"
 
 type roleState struct {
-	managed    bool
-	privileged bool
-	canLogin   bool
-	connLimit  int
+	managed     bool
+	privileged  bool
+	canLogin    bool
+	hasPassword bool
+	connLimit   int
 }
 
 // lookupRole returns nil if the role does not exist. "privileged" covers
-// anything a site role must never have, including being the admin itself.
+// anything a site role must never have, including being the admin itself
+// or a member of any role.
 func lookupRole(ctx context.Context, conn *pgxpool.Conn, site string) (*roleState, error) {
+	return lookupMember(ctx, conn, site, "")
+}
+
+// lookupMember is lookupRole for a role that may be a member of parent,
+// without ADMIN OPTION, and of nothing else: a site's alternate login,
+// which must not lend its site anything beyond the site's own rights.
+func lookupMember(ctx context.Context, conn *pgxpool.Conn, name, parent string) (*roleState, error) {
 	var r roleState
 	err := conn.QueryRow(ctx, `
 		SELECT coalesce(shobj_description(oid, 'pg_authid') = $2, false),
 		       rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls
 		         OR rolname = current_user OR rolname = session_user
-		         OR EXISTS (SELECT 1 FROM pg_auth_members WHERE member = r.oid),
-		       rolcanlogin, rolconnlimit
-		FROM pg_roles r WHERE rolname = $1`, site, managedComment,
-	).Scan(&r.managed, &r.privileged, &r.canLogin, &r.connLimit)
+		         OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid
+		           AND (m.admin_option OR m.roleid NOT IN (SELECT oid FROM pg_roles WHERE rolname = $3))),
+		       rolcanlogin, rolpassword IS NOT NULL, rolconnlimit
+		FROM pg_authid r WHERE rolname = $1`, name, managedComment, parent,
+	).Scan(&r.managed, &r.privileged, &r.canLogin, &r.hasPassword, &r.connLimit)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("look up role %s: %w", site, err)
+		return nil, fmt.Errorf("look up role %s: %w", name, err)
 	}
 	return &r, nil
 }
 
 // checkManageable refuses roles this package must not touch.
-func (r *roleState) checkManageable(site string) error {
+func (r *roleState) checkManageable(role string) error {
 	switch {
 	case !r.managed:
-		return fmt.Errorf("role %s exists but was not created by hostctl; refusing to manage it", site)
+		return fmt.Errorf("role %s exists but was not created by hostctl; refusing to manage it", role)
 	case r.privileged:
-		return fmt.Errorf("role %s has privileges a site role must not have; refusing to manage it", site)
+		return fmt.Errorf("role %s has privileges a site role must not have; refusing to manage it", role)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 // RotatePassword gives the site role a new password and returns it. Open
 // sessions keep working until they reconnect; that is Postgres's rule.
+// Instances still holding the old password then cannot connect, so a
+// running site should rotate with RotateLogin and RetireLogin instead.
 func (a *Admin) RotatePassword(ctx context.Context, site string) (string, error) {
 	if err := checkSite(site); err != nil {
 		return "", err

@@ -11,7 +11,8 @@ import (
 // EnsureSite makes the server match the desired state for site: a LOGIN
 // role and a database it owns that no other non-superuser role can connect
 // to or create objects in. It is safe to repeat; only a new role gets a
-// password (Created is then true), and a changed ConnLimit is applied.
+// password (Created is then true), and a changed ConnLimit is applied, to
+// the alternate login too once RotateLogin has made one.
 func (a *Admin) EnsureSite(ctx context.Context, site string, opt Options) (Credentials, error) {
 	if err := checkSite(site); err != nil {
 		return Credentials{}, err
@@ -22,6 +23,11 @@ func (a *Admin) EnsureSite(ctx context.Context, site string, opt Options) (Crede
 	}
 	cred := Credentials{Role: site, Database: site}
 	err = a.siteConn(ctx, site, func(conn *pgxpool.Conn) error {
+		// First, so a foreign role on the alternate name is refused before
+		// a new site role exists to be undone.
+		if err := syncAltLimit(ctx, conn, site, limit); err != nil {
+			return err
+		}
 		var err error
 		cred.Password, cred.Created, err = ensureRole(ctx, conn, site, limit)
 		if err != nil {
@@ -85,6 +91,19 @@ func ensureRole(ctx context.Context, conn *pgxpool.Conn, site string, limit int)
 		}
 	}
 	return "", false, nil
+}
+
+// syncAltLimit keeps the alternate login's cap equal to the site role's:
+// instances on either role must get the same limit, whichever they use.
+func syncAltLimit(ctx context.Context, conn *pgxpool.Conn, site string, limit int) error {
+	alt, err := lookupLogin(ctx, conn, site, altRole(site))
+	if err != nil || alt == nil || alt.connLimit == limit {
+		return err
+	}
+	if _, err := conn.Exec(ctx, fmt.Sprintf("ALTER ROLE %s CONNECTION LIMIT %d", ident(altRole(site)), limit)); err != nil {
+		return fmt.Errorf("set connection limit for %s: %w", altRole(site), err)
+	}
+	return nil
 }
 
 // ensureDatabase reports whether it created the database so a failed
