@@ -39,8 +39,8 @@ func (cc *clientConn) serveRequest(n int, now int64) (keep, handoff bool) {
 		}
 		var de *dialError
 		refused := errors.As(err, &de) && de.refused()
-		if ex.upstreamFault {
-			u.failed(now, refused)
+		if ex.upstreamFault && u.failed(now, refused) {
+			cc.p.cfg.Metrics.Ejections.Inc()
 		}
 		if !ex.retryable || attempt == maxAttempts-1 {
 			break
@@ -123,9 +123,11 @@ func (ex *exchange) do(u *upstream, now int64) error {
 		}
 	}
 	if err := uc.bw.Flush(); err != nil {
-		// A kept-alive connection the upstream had closed: the request did
-		// not get through whole, so it can go elsewhere if it had no body.
-		ex.retryable = uc.reused && r.contentLength == 0
+		// The kernel took none of the head (the upstream had reset the
+		// connection: a closed keep-alive, or an instance exiting with this
+		// connection still in its accept queue), so the application never
+		// saw the request and it can go elsewhere if it had no body.
+		ex.retryable = r.contentLength == 0
 		return err
 	}
 	resp := &cc.resp

@@ -46,7 +46,9 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		var op *net.OpError
 		dialFailed := errors.As(err, &op) && op.Op == "dial"
 		if dialFailed || !errors.Is(err, req.Context().Err()) {
-			u.failed(now, errors.Is(err, syscall.ECONNREFUSED))
+			if u.failed(now, errors.Is(err, syscall.ECONNREFUSED)) {
+				b.p.cfg.Metrics.Ejections.Inc()
+			}
 		}
 		sr.rec.upstreamErr = true
 		// Only a failed dial is certain not to have sent anything; the

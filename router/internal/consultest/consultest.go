@@ -153,5 +153,9 @@ func freePorts(t testing.TB, n int) []int {
 	return ports
 }
 
+// NodeName is the agent's own node; instances registered on it share the
+// node's health (serfHealth), like Nomad-registered ones.
+func (a *Agent) NodeName() string { return "router-test" }
+
 // String names the agent in messages.
 func (a *Agent) String() string { return fmt.Sprintf("consul at %s", a.Addr) }
