@@ -126,12 +126,15 @@ func (l *load) finish() {
 func (l *load) check(t *testing.T, c *cluster, what string) {
 	t.Helper()
 	defer func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(c.stateDir, "log", "router.log"))
-			for _, line := range strings.Split(string(b), "\n") {
-				if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) ||
-					strings.Contains(line, `"status":5`) {
-					t.Logf("router: %.400s", line)
+		// Upstream errors the router retried are worth seeing even when
+		// every request succeeded.
+		b, _ := os.ReadFile(filepath.Join(c.stateDir, "log", "router.log"))
+		shown := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `"msg":"upstream error"`) || strings.Contains(line, `"msg":"retrying on another instance"`) || strings.Contains(line, `"status":5`) ||
+				strings.Contains(line, `"level":"ERROR"`) || t.Failed() && strings.Contains(line, `"level":"WARN"`) {
+				if shown++; shown <= 20 {
+					t.Logf("router: %.500s", line)
 				}
 			}
 		}

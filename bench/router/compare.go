@@ -38,6 +38,7 @@ func (b *bench) compare(proxies []string) []*proxyRun {
 			if _, ok := waitStatus(httpClient, addr, siteHost(0), 200, 30*time.Second); !ok {
 				log.Fatalf("%s never answered 200", r.proxy)
 			}
+			b.warm(addr, siteHost(0), nil)
 			stopProfile := func() {}
 			if r.proxy == "hostctl" && round == 0 {
 				stopProfile = b.profile(fmt.Sprintf("127.0.0.1:%d", port+1), fmt.Sprintf("compare-%d", r.cores))

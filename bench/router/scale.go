@@ -45,6 +45,7 @@ func (b *bench) scale(n int) *scaleResult {
 		return h
 	}
 	r.rss10 = rssMiB(cmd.Process.Pid)
+	b.warm(addr, "", hosts(10))
 	stopProfile := b.profile(admin, "scale-10")
 	r.rps10 = b.wrk(addr, "", hosts(10))
 	stopProfile()
@@ -82,6 +83,7 @@ func (b *bench) scale(n int) *scaleResult {
 		r.up = append(r.up, d)
 		log.Printf("convergence %s: critical %s, passing %s", host, r.down[k], r.up[k])
 	}
+	b.warm(addr, "", hosts(n))
 	stopProfile = b.profile(admin, "scale-10k")
 	r.rpsN = b.wrk(addr, "", hosts(n))
 	stopProfile()

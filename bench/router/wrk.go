@@ -22,7 +22,18 @@ type result struct {
 // load generator on a two-core machine) and the given Host, or a random
 // host from hosts per request when hosts is set.
 func (b *bench) wrk(addr, host string, hosts []string) result {
-	args := []string{"-t1", "-c" + strconv.Itoa(b.conns), "-d" + b.duration.String(), "--latency"}
+	return b.wrkFor(b.duration, addr, host, hosts)
+}
+
+// warm runs wrk briefly, unmeasured: keep-alive pools fill, and with many
+// sites each site's metric series gets made (once per site, in the first
+// request) before the measured run.
+func (b *bench) warm(addr, host string, hosts []string) {
+	b.wrkFor(3*time.Second, addr, host, hosts)
+}
+
+func (b *bench) wrkFor(d time.Duration, addr, host string, hosts []string) result {
+	args := []string{"-t1", "-c" + strconv.Itoa(b.conns), "-d" + d.String(), "--latency"}
 	if len(hosts) > 0 {
 		var lua strings.Builder
 		lua.WriteString("local reqs = {}\n")

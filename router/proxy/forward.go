@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -45,6 +46,7 @@ func (cc *clientConn) serveRequest(n int, now int64) (keep, handoff bool) {
 		if !ex.retryable || attempt == maxAttempts-1 {
 			break
 		}
+		cc.p.cfg.Log.Info("retrying on another instance", "site", route.Site, "backend", u.addr, "err", err)
 		ex.retries++
 		now = time.Now().UnixNano()
 	}
@@ -140,8 +142,11 @@ func (ex *exchange) do(u *upstream, now int64) error {
 			ex.retryable = r.idempotent && r.contentLength == 0 && hn == 0
 			return err
 		}
-		if !resp.parse(mustPeek(uc.br, hn)) {
-			return errors.New("malformed response head")
+		if head := mustPeek(uc.br, hn); !resp.parse(head) {
+			// Nothing has reached the client yet, so a request that is safe
+			// to repeat goes elsewhere, as for a failed connection.
+			ex.retryable = r.idempotent && r.contentLength == 0 && !ex.wroteHead
+			return fmt.Errorf("malformed response head %.200q", head)
 		}
 		ex.status = resp.status
 		if resp.status >= 100 && resp.status < 200 {

@@ -79,7 +79,7 @@ func (r *response) parse(head []byte) bool {
 			}
 			r.chunked = true
 		case equalFold(name, "connection"):
-			if bytes.Contains(bytes.ToLower(value), []byte("close")) {
+			if containsFold(value, "close") {
 				r.close = true
 			}
 			drop = true
@@ -107,4 +107,15 @@ func (r *response) parse(head []byte) bool {
 // headers say.
 func (r *response) bodyless(isHead bool) bool {
 	return isHead || r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200)
+}
+
+// containsFold reports whether b contains the lowercase ASCII word w, in
+// any case, without allocating.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if equalFold(b[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }

@@ -57,6 +57,7 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !dialFailed || attempt == maxAttempts-1 || len(sr.route.Backends) == 1 && attempt > 0 {
 			break
 		}
+		b.p.cfg.Log.Info("retrying on another instance", "site", sr.route.Site, "backend", u.addr, "err", err)
 		sr.rec.retries++
 	}
 	return nil, err

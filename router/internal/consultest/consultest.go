@@ -50,7 +50,10 @@ func Start(t testing.TB) *Agent {
 	a := &Agent{t: t, Addr: "127.0.0.1:" + strconv.Itoa(ports[0])}
 	a.args = []string{"agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "router-test",
 		"-http-port", strconv.Itoa(ports[0]), "-serf-lan-port", strconv.Itoa(ports[1]), "-server-port", strconv.Itoa(ports[2]),
-		"-dns-port", "-1", "-grpc-port", "-1", "-serf-wan-port", "-1", "-log-level", "warn"}
+		"-dns-port", "-1", "-grpc-port", "-1", "-serf-wan-port", "-1", "-log-level", "warn",
+		// Dev mode also opens gRPC-TLS on the fixed port 8503, which two agents
+		// (tests of two packages run at once) cannot share.
+		"-hcl", "ports { grpc_tls = -1 }"}
 	var err error
 	a.Client, err = consul.NewClient(&consul.Config{Address: a.Addr})
 	if err != nil {
