@@ -85,6 +85,9 @@ func devUp(c *cli.Context) error {
 		// from `hostctl dev env` stay true.
 		cfg.Ports = prev.Ports
 	}
+	if cfg.Ports.Postgres == 0 { // saved by a version without Postgres
+		cfg.Ports.Postgres = devcluster.DefaultPorts.Postgres
+	}
 	out := c.App.Writer
 	if err := devcluster.Up(c.Context, cfg, out); err != nil {
 		return err
@@ -140,5 +143,7 @@ func devEnv(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "export NOMAD_ADDR=%s\nexport CONSUL_HTTP_ADDR=%s\nexport HOSTCTL_ROUTER_URL=%s\n",
 		cfg.NomadAddr(), cfg.ConsulAddr(), cfg.RouterURL())
+	fmt.Fprintf(c.App.Writer, "export HOSTCTL_PG_ADMIN_URL=%q\nexport HOSTCTL_MEDIA_ROOT=%s\nexport HOSTCTL_BACKUP_DIR=%s\n",
+		cfg.PGAdminURL(), cfg.MediaRoot(), cfg.BackupDir())
 	return nil
 }

@@ -50,9 +50,11 @@ func siteCommand() *cli.Command {
 			siteRunCommand(),
 			{
 				Name:      "destroy",
-				Usage:     "stop a site and remove its job",
+				Usage:     "stop a site and remove its job (its database and media are kept unless --purge)",
 				ArgsUsage: "NAME",
-				Action:    siteDestroy,
+				Flags: []cli.Flag{&cli.BoolFlag{Name: "purge", Usage: "also drop its database and media store and its secrets, " +
+					"after writing a final pg_dump and media snapshot into the backup dir"}},
+				Action: siteDestroy,
 			},
 		},
 	}
@@ -128,12 +130,21 @@ func siteApply(c *cli.Context) error {
 			return err
 		}
 	}
+	prov := provisionerConfig(c)
+	if err := prov.Check(sites); err != nil {
+		return err
+	}
 	out := c.App.Writer
 	for _, s := range sites {
 		t0 := time.Now()
 		uid, err := accounts.UID(ctx, nc, s.Name)
 		if err != nil {
 			return fmt.Errorf("%s: assigning its uid: %w", s.Name, err)
+		}
+		// Its database and media store exist before its job: the release
+		// step (migrations) needs them.
+		if err := prov.Ensure(ctx, nc, &s, uid); err != nil {
+			return err
 		}
 		if c.Bool("detach") {
 			if err := deploy.Register(ctx, nc, jobs.Render(s, uid)); err != nil {
@@ -217,11 +228,14 @@ func siteDestroy(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.Context, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(c.Context, 10*time.Minute)
 	defer cancel()
 	if err := deploy.Destroy(ctx, nc, name); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "site %s destroyed\n", name)
+	if c.Bool("purge") {
+		return provisionerConfig(c).Purge(ctx, nc, name, c.App.Writer)
+	}
 	return nil
 }

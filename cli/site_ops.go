@@ -36,6 +36,9 @@ func sitePlanCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
+				if err := provisionerConfig(c).Describe(c.Context, nc, &s); err != nil {
+					return err
+				}
 				ch, err := deploy.Plan(c.Context, nc, jobs.Render(s, uid), c.App.Writer)
 				if err != nil {
 					return err

@@ -64,3 +64,30 @@ func waitRestarted(ctx context.Context, nc *nomad.Client, allocID, task string, 
 	}
 	return fmt.Errorf("did not come back within 2 minutes")
 }
+
+// SetJobEnv sets one environment variable on every task of the site's job
+// that has it and deploys the result: a new job version, rolled out with
+// the site's update strategy (a canary, then one instance at a time), and
+// followed until it is healthy.
+func SetJobEnv(ctx context.Context, nc *nomad.Client, site, name, value string, out io.Writer) error {
+	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("site %q is not deployed", site)
+		}
+		return err
+	}
+	changed := 0
+	for _, tg := range job.TaskGroups {
+		for _, t := range tg.Tasks {
+			if _, ok := t.Env[name]; ok {
+				t.Env[name] = value
+				changed++
+			}
+		}
+	}
+	if changed == 0 {
+		return fmt.Errorf("site %s's job has no %s to change; apply its spec first", site, name)
+	}
+	return Apply(ctx, nc, job, out)
+}

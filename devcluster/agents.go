@@ -61,7 +61,8 @@ func (c Config) nomadConfig() map[string]any {
 			"network_interface": "lo",
 			// Site tasks run through this binary's `launch` (package
 			// sandbox); jobs are constrained to nodes that advertise one.
-			"meta": map[string]string{jobs.LauncherMeta: c.HostctlBin},
+			// Sites with media run only on the node holding their store.
+			"meta": map[string]string{jobs.LauncherMeta: c.HostctlBin, jobs.MediaRootMeta: c.MediaRoot()},
 			"options": map[string]string{
 				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
 				"driver.allowlist":     "raw_exec",

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ type component struct {
 	name  string
 	cmd   func(Config) (bin string, args []string)
 	ready func(context.Context, *probes) error
+	// start, if set, replaces cmd for a component that needs a prepared
+	// command (its own user, say).
+	start func(Config) (*exec.Cmd, error)
 	// dataDir, if set, is wiped before the component starts: `down` stops
 	// every site, so a dev cluster has no state worth keeping, and stale
 	// state costs time (a restarted Nomad client's old node identity is
@@ -30,15 +34,16 @@ type component struct {
 var components = []component{
 	{"consul", func(c Config) (string, []string) {
 		return c.ConsulBin, []string{"agent", "-config-file", c.path("etc", "consul.json")}
-	}, consulReady, func(c Config) string { return c.path("consul") }},
+	}, consulReady, nil, func(c Config) string { return c.path("consul") }},
+	{name: "postgres", ready: postgresReady, start: postgresCmd},
 	{"nomad", func(c Config) (string, []string) {
 		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
-	}, nomadReady, Config.nomadDataDir},
+	}, nomadReady, nil, Config.nomadDataDir},
 	{"router", func(c Config) (string, []string) {
 		return c.HostctlBin, []string{"--consul-addr", c.ConsulAddr(), "router", "run",
 			"--listen", Addr + ":" + strconv.Itoa(c.Ports.Router),
 			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)}
-	}, routerReady, nil},
+	}, routerReady, nil, nil},
 }
 
 func (c Config) pidFile(name string) pidFile { return pidFile(c.path("run", name+".pid")) }
@@ -67,8 +72,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig()); err != nil {
 		return err
 	}
-	probe, err := c.newProbes()
-	if err != nil {
+	if err := c.mountMedia(out); err != nil {
 		return err
 	}
 	var started []string
@@ -88,15 +92,31 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 					return err
 				}
 			}
-			bin, args := comp.cmd(c)
-			p, err := startDetached(c.pidFile(comp.name), c.StateDir, c.logFile(comp.name), bin, args...)
-			if err != nil {
-				return err
+			var p proc
+			if comp.start != nil {
+				cmd, err := comp.start(c)
+				if err != nil {
+					return fmt.Errorf("%s: %w", comp.name, err)
+				}
+				p, err = startCmdDetached(c.pidFile(comp.name), c.logFile(comp.name), cmd)
+				if err != nil {
+					return err
+				}
+			} else {
+				bin, args := comp.cmd(c)
+				if p, err = startDetached(c.pidFile(comp.name), c.StateDir, c.logFile(comp.name), bin, args...); err != nil {
+					return err
+				}
 			}
 			started = append(started, comp.name)
 			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
 		}
 		t0 := time.Now()
+		// Made per component: Postgres's admin URL exists once it started.
+		probe, err := c.newProbes()
+		if err != nil {
+			return err
+		}
 		if err := waitReady(ctx, c, probe, comp); err != nil {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}
@@ -208,6 +228,9 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 		errs = append(errs, err)
 	} else if n > 0 {
 		fmt.Fprintf(out, "unmounted %d task tmpfs mount(s)\n", n)
+	}
+	if err := c.unmountMedia(out); err != nil {
+		errs = append(errs, err)
 	}
 	if purge && len(errs) == 0 {
 		if err := os.RemoveAll(c.StateDir); err != nil {
@@ -327,9 +350,10 @@ func (c Config) ConsulClient() (*consul.Client, error) {
 // made once per operation: a client per probe would leave a keep-alive
 // connection behind every 200 ms until Nomad's per-IP limit refuses more.
 type probes struct {
-	nomad     *nomad.Client
-	consul    *consul.Client
-	routerURL string
+	nomad      *nomad.Client
+	consul     *consul.Client
+	routerURL  string
+	pgAdminURL string
 }
 
 func (c Config) newProbes() (*probes, error) {
@@ -341,7 +365,7 @@ func (c Config) newProbes() (*probes, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &probes{nomad: n, consul: cc, routerURL: c.RouterAdminURL()}, nil
+	return &probes{nomad: n, consul: cc, routerURL: c.RouterAdminURL(), pgAdminURL: c.PGAdminURL()}, nil
 }
 
 func consulReady(ctx context.Context, p *probes) error {

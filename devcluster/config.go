@@ -26,6 +26,7 @@ type Ports struct {
 	NomadSerf     int `json:"nomad_serf"`
 	Router        int `json:"router"`
 	RouterAdmin   int `json:"router_admin"`
+	Postgres      int `json:"postgres"`
 }
 
 // DefaultPorts are used by `hostctl dev up` unless told otherwise.
@@ -33,6 +34,9 @@ var DefaultPorts = Ports{
 	ConsulHTTP: 8500, ConsulServer: 8300, ConsulSerfLAN: 8301,
 	NomadHTTP: 4646, NomadRPC: 4647, NomadSerf: 4648,
 	Router: 8080, RouterAdmin: 8081,
+	// Not 5432: that is the system Postgres's, which the dev cluster
+	// leaves alone.
+	Postgres: 5433,
 }
 
 // Config is everything `up` needs; it is saved in the state dir so `down`
@@ -149,6 +153,6 @@ func PortsFrom(base int) Ports {
 	return Ports{
 		ConsulHTTP: base, ConsulServer: base + 1, ConsulSerfLAN: base + 2,
 		NomadHTTP: base + 3, NomadRPC: base + 4, NomadSerf: base + 5,
-		Router: base + 6, RouterAdmin: base + 7,
+		Router: base + 6, RouterAdmin: base + 7, Postgres: base + 8,
 	}
 }

@@ -25,19 +25,28 @@ type proc struct {
 // startDetached runs bin in its own session, so it outlives the CLI that
 // started it and can be stopped as a group, and records it in pf.
 func startDetached(pf pidFile, dir, logPath, bin string, args ...string) (proc, error) {
+	cmd := exec.Command(bin, args...)
+	// Helpers the agents spawn (Nomad's logmon, say) inherit this working
+	// directory, which is how `down` recognises them as this cluster's.
+	cmd.Dir = dir
+	return startCmdDetached(pf, logPath, cmd)
+}
+
+// startCmdDetached starts a prepared command (its user, its directory) the
+// same way.
+func startCmdDetached(pf pidFile, logPath string, cmd *exec.Cmd) (proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return proc{}, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	// Helpers the agents spawn (Nomad's logmon, say) inherit this working
-	// directory, which is how `down` recognises them as this cluster's.
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setsid = true
 	if err := cmd.Start(); err != nil {
-		return proc{}, fmt.Errorf("start %s: %w", bin, err)
+		return proc{}, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	p := proc{pid: cmd.Process.Pid}
 	p.start, err = startTime(p.pid)

@@ -41,7 +41,9 @@ func (c Config) leftovers() []int {
 	var pids []int
 	for _, p := range procs {
 		pid, err := strconv.Atoi(p.Name())
-		if err != nil || spare[pid] || isZombie(pid) {
+		if err != nil || spare[pid] || spare[parentOf(pid)] || isZombie(pid) {
+			// A running component's own children (Postgres's background
+			// workers, each in a session of its own) are spared with it.
 			continue
 		}
 		if ownedBy(pid, c.StateDir, dataDir, ids) {
@@ -91,7 +93,7 @@ func (c Config) killLeftovers(pids []int) []int {
 	}
 }
 
-// unmountAll unmounts everything mounted below the state dir, deepest
+// unmountAll unmounts everything mounted below Nomad's data dir, deepest
 // first, and returns how many mounts it removed.
 func (c Config) unmountAll() (int, error) {
 	b, err := os.ReadFile("/proc/self/mountinfo")
@@ -105,7 +107,9 @@ func (c Config) unmountAll() (int, error) {
 			continue
 		}
 		mp := unescapeMount(f[4])
-		if strings.HasPrefix(mp, c.StateDir+"/") {
+		// Only Nomad's: the media store under the state dir is a loop
+		// mount that must be unmounted properly (see unmountMedia).
+		if strings.HasPrefix(mp, c.nomadDataDir()+"/") {
 			points = append(points, mp)
 		}
 	}
@@ -139,4 +143,14 @@ func unescapeMount(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// parentOf is pid's parent (field 4 of /proc/PID/stat), 0 if unknown.
+func parentOf(pid int) int {
+	fields, err := statFields(pid)
+	if err != nil || len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }

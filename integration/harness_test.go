@@ -188,7 +188,7 @@ func freePortBase(t *testing.T) int {
 	t.Helper()
 	for base := 15000 + (os.Getpid()%400)*10; base < 19990; base += 10 {
 		ok := true
-		for p := base; p < base+8 && ok; p++ {
+		for p := base; p < base+9 && ok; p++ {
 			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 			if err != nil {
 				ok = false

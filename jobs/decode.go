@@ -102,6 +102,7 @@ func decodeSite(ctx *hcl.EvalContext, blk *hcl.Block) (Site, hcl.Diagnostics) {
 	diags = append(diags, decodeStatic(sb, &s)...)
 	diags = append(diags, decodePlacement(sb, &s)...)
 	diags = append(diags, decodeResources(sb, &s)...)
+	diags = append(diags, checkProvisionedNames(sb, def, &s)...)
 	return s, diags
 }
 

@@ -54,6 +54,11 @@ func Render(s Site, uid int) *api.Job {
 	for _, c := range s.Constraints {
 		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
 	}
+	if s.Media != nil {
+		// The site's files are on one node's store: run where they are
+		// (docs/design.md, "Media on many nodes").
+		job.Constrain(api.NewConstraint("${meta."+MediaRootMeta+"}", "=", s.Media.Root))
+	}
 
 	web := api.NewTaskGroup(webProcess, s.Web.Instances)
 	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
@@ -81,6 +86,10 @@ func Render(s Site, uid int) *api.Job {
 	// auto-revert, instead of Nomad's default 15 s between tries.
 	web.RestartPolicy = &api.RestartPolicy{Attempts: ptr(2), Interval: ptr(5 * time.Minute), Delay: ptr(3 * time.Second), Mode: ptr("fail")}
 	web.Services = []*api.Service{webService(s)}
+	// An instance being stopped (a restart, a rollout, a scale-down) leaves
+	// Consul first and the router stops sending it requests before its
+	// gunicorn is told to finish.
+	web.ShutdownDelay = ptr(2 * time.Second)
 	if len(s.Release) > 0 {
 		web.AddTask(releaseTask(s, uid))
 	}
@@ -106,11 +115,14 @@ func webService(s Site) *api.Service {
 	if len(s.Redirects) > 0 {
 		meta[MetaRedirects] = strings.Join(s.Redirects, ",")
 	}
-	if len(s.Static) > 0 {
-		var pairs []string
-		for _, st := range s.Static {
-			pairs = append(pairs, st.URL+"="+st.Dir)
-		}
+	var pairs []string
+	for _, st := range s.Static {
+		pairs = append(pairs, st.URL+"="+st.Dir)
+	}
+	if s.Media != nil {
+		pairs = append(pairs, MediaURL+"="+s.Media.Dir)
+	}
+	if len(pairs) > 0 {
 		meta[MetaStatic] = strings.Join(pairs, ",")
 	}
 	return &api.Service{
@@ -148,6 +160,9 @@ func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Tas
 	}
 	// Longer than gunicorn's graceful timeout so in-flight requests finish.
 	t.KillTimeout = ptr(10 * time.Second)
+	// SIGTERM is gunicorn's graceful stop; Nomad's default, SIGINT, is its
+	// quick one, which drops requests in flight.
+	t.KillSignal = "SIGTERM"
 	t.LogConfig = &api.LogConfig{MaxFiles: ptr(3), MaxFileSizeMB: ptr(5)}
 	if tmpl := secretsTemplate(s); tmpl != nil {
 		t.Templates = []*api.Template{tmpl}
@@ -159,11 +174,14 @@ func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Tas
 // It is the path Nomad's workload identity lets the site's own job read.
 func SecretsPath(site string) string { return "nomad/jobs/" + site }
 
-// secretsTemplate renders the declared secrets, and only those, from Nomad
-// Variables into the task's environment. The values never appear in the
-// job: Nomad fetches them for the task when it starts.
+// secretsTemplate renders the declared secrets, and only those, and the
+// database's credentials from Nomad Variables into the task's environment.
+// The values never appear in the job: Nomad fetches them for the task when
+// it starts. A changed value restarts nothing by itself (change_mode noop):
+// `hostctl db rotate` and `secret set` roll instances one at a time, where
+// a restart mode would restart every instance at once.
 func secretsTemplate(s Site) *api.Template {
-	if len(s.Secrets) == 0 {
+	if len(s.Secrets) == 0 && s.Database == nil {
 		return nil
 	}
 	var b strings.Builder
@@ -173,13 +191,16 @@ func secretsTemplate(s Site) *api.Template {
 		// Nomad's env file parser reads back verbatim.
 		b.WriteString(name + `={{ index . "` + name + `" | toJSON }}` + "\n")
 	}
+	if s.Database != nil {
+		databaseTemplateLines(&b)
+	}
 	b.WriteString("{{ end }}\n")
 	return &api.Template{
 		EmbeddedTmpl: ptr(b.String()),
 		DestPath:     ptr("secrets/site.env"),
 		Envvars:      ptr(true),
 		Perms:        ptr("0400"),
-		ChangeMode:   ptr("restart"),
+		ChangeMode:   ptr("noop"),
 	}
 }
 
@@ -190,6 +211,12 @@ func siteEnv(s Site) map[string]string {
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"PYTHONUNBUFFERED":        "1",
 		"HOSTCTL_SITE":            s.Name,
+	}
+	if s.Media != nil {
+		env[EnvMediaRoot], env[EnvMediaURL] = s.Media.Dir, MediaURL
+	}
+	if s.Database != nil && s.Database.Login != "" {
+		env[EnvDBLogin] = s.Database.Login
 	}
 	for k, v := range s.Env {
 		env[k] = v
@@ -230,6 +257,11 @@ func launched(s Site, uid int, argv []string) map[string]any {
 		"--python", s.Python, "--requirements", s.Requirements}
 	if s.RequirementsRequired {
 		args = append(args, "--requirements-required")
+	}
+	if s.Media != nil {
+		// Landlock lets a site write only its own dirs; its media store is
+		// one of them.
+		args = append(args, "--write", s.Media.Dir)
 	}
 	return map[string]any{
 		"command": "${meta." + LauncherMeta + "}",

@@ -11,6 +11,8 @@ func TestRenderEverySetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The provisioner fills these in before rendering.
+	sites[0].Media.Root, sites[0].Media.Dir = "/srv/media", "/srv/media/sites/shop"
 	job := Render(sites[0], 2000001)
 	if got := len(job.TaskGroups); got != 2 {
 		t.Fatalf("groups = %d, want web and worker", got)
@@ -38,8 +40,11 @@ func TestRenderEverySetting(t *testing.T) {
 	}
 	wt := worker.Tasks[0]
 	wargs := wt.Config["args"].([]string)
-	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--app", sites[0].AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
+	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--app", sites[0].AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--write", "/srv/media/sites/shop", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
 		t.Errorf("worker args = %v", wargs)
+	}
+	if wt.Env["MEDIA_ROOT"] != "/srv/media/sites/shop" || wt.Env["MEDIA_URL"] != "/media/" {
+		t.Errorf("media env = %q %q", wt.Env["MEDIA_ROOT"], wt.Env["MEDIA_URL"])
 	}
 	if wt.Env["ENVIRONMENT"] != "STAGING" || *wt.Resources.MemoryMB != 96 || wt.Resources.MemoryMaxMB != nil {
 		t.Errorf("worker env %v memory %d max %v", wt.Env, *wt.Resources.MemoryMB, wt.Resources.MemoryMaxMB)
@@ -54,19 +59,21 @@ func TestRenderEverySetting(t *testing.T) {
 		name string
 		tmpl string
 	}{{"gunicorn", *gunicorn.Templates[0].EmbeddedTmpl}, {"worker", *wt.Templates[0].EmbeddedTmpl}} {
-		if !strings.Contains(task.tmpl, `nomadVar "nomad/jobs/shop"`) || !strings.Contains(task.tmpl, `STRIPE_KEY={{ index . "STRIPE_KEY" | toJSON }}`) {
+		if !strings.Contains(task.tmpl, `nomadVar "nomad/jobs/shop"`) || !strings.Contains(task.tmpl, `STRIPE_KEY={{ index . "STRIPE_KEY" | toJSON }}`) ||
+			!strings.Contains(task.tmpl, `DATABASE_URL={{ index . "HOSTCTL_DATABASE_URL" | toJSON }}`) || !strings.Contains(task.tmpl, `PGPASSWORD={{ index . "HOSTCTL_PGPASSWORD" | toJSON }}`) {
 			t.Errorf("%s template = %s", task.name, task.tmpl)
 		}
 	}
-	if tm := gunicorn.Templates[0]; !*tm.Envvars || *tm.Perms != "0400" || !strings.HasPrefix(*tm.DestPath, "secrets/") {
-		t.Errorf("template env=%v perms=%s dest=%s", *tm.Envvars, *tm.Perms, *tm.DestPath)
+	// noop: a rotation must roll instances one by one, not restart all.
+	if tm := gunicorn.Templates[0]; !*tm.Envvars || *tm.Perms != "0400" || !strings.HasPrefix(*tm.DestPath, "secrets/") || *tm.ChangeMode != "noop" {
+		t.Errorf("template env=%v perms=%s dest=%s change=%s", *tm.Envvars, *tm.Perms, *tm.DestPath, *tm.ChangeMode)
 	}
 
 	var cons []string
 	for _, c := range job.Constraints {
 		cons = append(cons, c.LTarget+" "+c.Operand+" "+c.RTarget)
 	}
-	for _, want := range []string{"${meta.hostctl_launcher} is_set ", "${node.class} = web", "${attr.kernel.name} = linux"} {
+	for _, want := range []string{"${meta.hostctl_launcher} is_set ", "${node.class} = web", "${attr.kernel.name} = linux", "${meta.hostctl_media_root} = /srv/media"} {
 		if !slices.Contains(cons, want) {
 			t.Errorf("constraints %q lack %q", cons, want)
 		}
@@ -77,7 +84,7 @@ func TestRenderEverySetting(t *testing.T) {
 	if got := job.Meta[MetaDomains]; got != "staging.example.com,www.staging.example.com,old-shop.example.com" {
 		t.Errorf("job claims %q: redirects must be claimed too", got)
 	}
-	if got := web.Services[0].Meta[MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected") {
+	if got := web.Services[0].Meta[MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected,/media/=/srv/media/sites/shop") {
 		t.Errorf("static meta = %q", got)
 	}
 }

@@ -132,11 +132,20 @@ type Constraint struct {
 // Database asks the provisioner for a Postgres role and database.
 type Database struct {
 	ConnectionLimit int
+	// Login is the role the site's processes connect as now, filled in by
+	// the provisioner. It is in every task's environment so that moving to
+	// the other login (`hostctl db rotate`) is a new job version, rolled
+	// out like any deploy: new instances start with the new credentials
+	// while old ones keep theirs until replaced.
+	Login string
 }
 
 // Media asks the provisioner for a btrfs subvolume with a quota.
 type Media struct {
 	QuotaBytes int64
+	// Root and Dir are filled in by the provisioner before rendering: the
+	// node's media store and the site's subvolume in it.
+	Root, Dir string
 }
 
 // Defaults for fields a spec may leave out. They are sized for small sites:

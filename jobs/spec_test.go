@@ -198,6 +198,8 @@ func TestSpecRejects(t *testing.T) {
 		{"relative python", site("  python = \"python3\"\n"), []string{"bad.hcl:5:12", "absolute path"}},
 		{"missing requirements", site("  requirements = \"nope.txt\"\n"), []string{"bad.hcl:5:18", "not a file in the app directory"}},
 		{"relative static with git", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:10:11", "must be an absolute path"}},
+		{"env shadows database", site("  database {}\n  env {\n    DATABASE_URL = \"x\"\n  }\n"), []string{"bad.hcl:7:5", "set by the database block"}},
+		{"secret shadows media", site("  secrets = [\"MEDIA_ROOT\"]\n  media {\n    quota = \"1GiB\"\n  }\n"), []string{"bad.hcl:5:14", "set by the media block"}},
 		{"size without unit", site("  process \"web\" {\n    memory = \"256\"\n  }\n"), []string{"bad.hcl:6:14", "needs a unit"}},
 		{"memory_max below memory", site("  process \"web\" {\n    memory = \"256MiB\"\n    memory_max = \"128MiB\"\n  }\n"), []string{"bad.hcl:7:18", "below memory"}},
 		{"web-only on worker", site("  process \"q\" {\n    command = [\"x\"]\n    workers = 2\n  }\n"), []string{"bad.hcl:7:15", "only to process \"web\""}},

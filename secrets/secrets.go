@@ -77,7 +77,9 @@ func Names(ctx context.Context, nc *nomad.Client, site string) ([]string, error)
 	}
 	names := make([]string, 0, len(v.Items))
 	for k := range v.Items {
-		names = append(names, k)
+		if !jobs.IsPlatformKey(k) {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	return names, nil
@@ -105,4 +107,45 @@ func CheckSet(ctx context.Context, nc *nomad.Client, site string, declared []str
 			site, strings.Join(missing, ", "), site)
 	}
 	return nil
+}
+
+// SetPlatform stores values the platform keeps for the site (its database
+// credentials) beside its secrets, under keys sites cannot use
+// (jobs.IsPlatformKey). An empty value removes the key.
+func SetPlatform(ctx context.Context, nc *nomad.Client, site string, values map[string]string) error {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return err
+	}
+	for k := range values {
+		if !jobs.IsPlatformKey(k) {
+			return fmt.Errorf("%s is not a platform key", k)
+		}
+	}
+	return update(ctx, nc, site, func(items nomad.VariableItems) {
+		for k, v := range values {
+			if v == "" {
+				delete(items, k)
+			} else {
+				items[k] = v
+			}
+		}
+	})
+}
+
+// Platform returns the platform's values for the site (nil if none).
+func Platform(ctx context.Context, nc *nomad.Client, site string) (map[string]string, error) {
+	if err := jobs.CheckSiteName(site); err != nil {
+		return nil, err
+	}
+	v, _, err := nc.Variables().Peek(jobs.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for k, val := range v.Items {
+		if jobs.IsPlatformKey(k) {
+			out[k] = val
+		}
+	}
+	return out, nil
 }

@@ -20,4 +20,14 @@ site "django" {
   health {
     path = "/healthz"
   }
+
+  # A Postgres role and database of its own (DATABASE_URL, PG* reach every
+  # process; the password lives in Nomad Variables), and a btrfs subvolume
+  # with a quota as MEDIA_ROOT, served by the router at /media/.
+  database {
+    connection_limit = 10
+  }
+  media {
+    quota = "256MiB"
+  }
 }

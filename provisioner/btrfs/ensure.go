@@ -3,7 +3,10 @@ package btrfs
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"syscall"
 )
 
 // siteMode lets the site's group (the web server's, say) read but nobody
@@ -37,6 +40,9 @@ func (s *Store) Ensure(ctx context.Context, site string, uid, gid int, quotaByte
 			return "", err
 		}
 	}
+	if err := reown(live, uid, gid); err != nil {
+		return "", err
+	}
 	if err := applyOwnership(live, uid, gid, siteMode); err != nil {
 		return "", err
 	}
@@ -53,4 +59,33 @@ func applyOwnership(path string, uid, gid int, mode os.FileMode) error {
 		return err
 	}
 	return os.Chmod(path, mode)
+}
+
+// reown hands a site's files to its current uid when the subvolume belongs
+// to another: a site whose account was made again (a rebuilt control
+// plane) must not find its own files unreadable. Only entries owned by the
+// old owner change; anything else in there was put there on purpose.
+func reown(live string, uid, gid int) error {
+	fi, err := os.Lstat(live)
+	if err != nil {
+		return err
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	old := int(st.Uid)
+	if old == uid {
+		return nil
+	}
+	return filepath.WalkDir(live, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if s := info.Sys().(*syscall.Stat_t); int(s.Uid) == old {
+			return os.Lchown(p, uid, gid)
+		}
+		return nil
+	})
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hostctl/hostctl/provisioner/btrfs"
 )
 
 func TestEnsureSetsOwnerModeAndQuota(t *testing.T) {
@@ -54,5 +56,36 @@ func TestEnsureRefusesPlainDirectoryInTheWay(t *testing.T) {
 	_, err := s.Ensure(testContext(t), "legacy", 1000, 1000, 0)
 	if err == nil || !strings.Contains(err.Error(), "not a btrfs subvolume") {
 		t.Errorf("Ensure over a plain directory: err = %v", err)
+	}
+}
+
+// A site whose uid changed (its account was made again) gets its files
+// back; files someone else owns in there stay theirs.
+func TestEnsureReownsAfterUIDChange(t *testing.T) {
+	s, loop := newStore(t)
+	ctx := testContext(t)
+	path, err := s.Ensure(ctx, "blog", 1234, 1234, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(path, "uploads"), 0o700)
+	writeFile(t, filepath.Join(path, "uploads", "a.jpg"), []byte("a"))
+	writeFile(t, filepath.Join(path, "other"), []byte("b"))
+	for _, p := range []string{filepath.Join(path, "uploads"), filepath.Join(path, "uploads", "a.jpg")} {
+		os.Lchown(p, 1234, 1234)
+	}
+	os.Lchown(filepath.Join(path, "other"), 4321, 4321)
+	if _, err := s.Ensure(ctx, "blog", 5678, 5678, 0); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]int{path: 5678, filepath.Join(path, "uploads"): 5678, filepath.Join(path, "uploads", "a.jpg"): 5678, filepath.Join(path, "other"): 4321} {
+		if uid, _, _ := ownerOf(t, p); uid != want {
+			t.Errorf("%s owned by %d, want %d", p, uid, want)
+		}
+	}
+	// MountedLoop finds the mount from its paths alone, as `dev down` does.
+	m, err := btrfs.MountedLoop(loop.Image, loop.Mountpoint)
+	if err != nil || m.Device != loop.Device {
+		t.Errorf("MountedLoop = %+v, %v; want device %s", m, err, loop.Device)
 	}
 }

@@ -148,3 +148,22 @@ func loopBacking(dev string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// MountedLoop describes image as mounted at mountpoint by an earlier
+// MountLoop, possibly in another process (`hostctl dev up` mounts, `dev
+// down` unmounts), so that Close can unmount it. Nothing mounted there is
+// not an error: Close then does nothing.
+func MountedLoop(image, mountpoint string) (*Loop, error) {
+	image, err := filepath.Abs(image)
+	if err != nil {
+		return nil, err
+	}
+	if mountpoint, err = filepath.Abs(mountpoint); err != nil {
+		return nil, err
+	}
+	dev, err := mountedDevice(mountpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &Loop{Image: image, Mountpoint: mountpoint, Device: dev}, nil
+}

@@ -7,6 +7,7 @@ from notes import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("upload", views.upload, name="upload"),
     path("admin/", admin.site.urls),
     # /healthz is answered by mysite.health.HealthCheckMiddleware.
 ]
@@ -16,4 +17,5 @@ urlpatterns = [
 if settings.SERVE_STATIC:
     urlpatterns += [
         re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]

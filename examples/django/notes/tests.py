@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import TestCase, override_settings
@@ -18,6 +20,23 @@ class IndexViewTests(TestCase):
         response = self.client.post("/", {"text": "posted note"})
         self.assertRedirects(response, "/")
         self.assertTrue(Note.objects.filter(text="posted note").exists())
+
+
+class UploadTests(TestCase):
+    def test_upload_lands_in_media_root(self):
+        import tempfile
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        with tempfile.TemporaryDirectory() as media, self.settings(MEDIA_ROOT=media):
+            response = self.client.post("/upload", {"file": SimpleUploadedFile("cat.txt", b"meow")})
+            self.assertEqual(response.status_code, 201)
+            self.assertEqual(response.content.decode().strip(), "/media/uploads/cat.txt")
+            with open(os.path.join(media, "uploads", "cat.txt"), "rb") as f:
+                self.assertEqual(f.read(), b"meow")
+
+    def test_upload_without_file_is_refused(self):
+        self.assertEqual(self.client.post("/upload", {}).status_code, 400)
 
 
 class HealthzTests(TestCase):

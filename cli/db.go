@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/hostctl/hostctl/deploy"
+	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/provisioner/postgres"
+	"github.com/hostctl/hostctl/secrets"
+)
+
+func dbCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "db",
+		Usage: "a site's Postgres database: rotate its password, dump, restore, open psql",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "rotate",
+				Usage:     "give the site new database credentials and roll its instances onto them, without downtime",
+				ArgsUsage: "SITE",
+				Action:    dbRotate,
+			},
+			{
+				Name:      "dump",
+				Usage:     "write the site's database (pg_dump custom format) to a file, or stdout",
+				ArgsUsage: "SITE",
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "output file (default stdout)"}},
+				Action:    dbDump,
+			},
+			{
+				Name:      "restore",
+				Usage:     "load a dump into the site's database, in one transaction, as the site's role",
+				ArgsUsage: "SITE",
+				Flags:     []cli.Flag{&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "dump file (default stdin)"}},
+				Action:    dbRestore,
+			},
+			{
+				Name:      "shell",
+				Usage:     "open psql as the site's own role (what the site can do, nothing more)",
+				ArgsUsage: "SITE [-- PSQL ARGS]",
+				Action:    dbShell,
+			},
+		},
+	}
+}
+
+// firstSiteArg is the SITE of commands that take further arguments after it.
+func firstSiteArg(c *cli.Context) (string, error) {
+	if c.NArg() < 1 {
+		return "", fmt.Errorf("%s needs a SITE", c.Command.FullName())
+	}
+	site := c.Args().First()
+	return site, jobs.CheckSiteName(site)
+}
+
+func dbRotate(c *cli.Context) error {
+	site, err := firstSiteArg(c)
+	if err != nil {
+		return err
+	}
+	nc, err := nomadClient(c)
+	if err != nil {
+		return err
+	}
+	out := c.App.Writer
+	role, err := provisionerConfig(c).Rotate(c.Context, nc, site, func(login string) error {
+		return deploy.SetJobEnv(c.Context, nc, site, jobs.EnvDBLogin, login, out)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s now connects as %s; the previous login is retired\n", site, role)
+	return nil
+}
+
+func dbDump(c *cli.Context) error {
+	site, err := firstSiteArg(c)
+	if err != nil {
+		return err
+	}
+	cfg := provisionerConfig(c)
+	w := io.Writer(c.App.Writer)
+	if f := c.String("file"); f != "" {
+		file, err := os.OpenFile(f, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	return postgres.Dump(c.Context, cfg.PGAdminURL, site, w)
+}
+
+func dbRestore(c *cli.Context) error {
+	site, err := firstSiteArg(c)
+	if err != nil {
+		return err
+	}
+	r := io.Reader(os.Stdin)
+	if f := c.String("file"); f != "" {
+		file, err := os.Open(f)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		r = file
+	}
+	ctx := c.Context
+	if err := postgres.Restore(ctx, provisionerConfig(c).PGAdminURL, site, r); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "restored %s's database at %s\n", site, time.Now().UTC().Format(time.RFC3339))
+	return nil
+}
+
+// dbShell runs psql with the site's own credentials from its Nomad
+// Variables, passed in the environment (argv is world-readable).
+func dbShell(c *cli.Context) error {
+	site, err := firstSiteArg(c)
+	if err != nil {
+		return err
+	}
+	nc, err := nomadClient(c)
+	if err != nil {
+		return err
+	}
+	stored, err := secrets.Platform(c.Context, nc, site)
+	if err != nil {
+		return err
+	}
+	if stored[jobs.DatabaseKeys["PGPASSWORD"]] == "" {
+		return fmt.Errorf("site %s has no database credentials; does its spec have a database block?", site)
+	}
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		return fmt.Errorf("psql is not installed (Debian: postgresql-client): %w", err)
+	}
+	cmd := exec.CommandContext(c.Context, psql, c.Args().Tail()...)
+	cmd.Env = os.Environ()
+	for env, key := range jobs.DatabaseKeys {
+		if env != "DATABASE_URL" {
+			cmd.Env = append(cmd.Env, env+"="+stored[key])
+		}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, c.App.Writer, c.App.ErrWriter
+	return cmd.Run()
+}
