@@ -195,7 +195,11 @@ func siteRestartCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return deploy.Restart(c.Context, nc, site, c.App.Writer)
+			cc, err := consulClient(c)
+			if err != nil {
+				return err
+			}
+			return deploy.Restart(c.Context, nc, cc, site, c.App.Writer)
 		},
 	}
 }
