@@ -128,7 +128,7 @@ func (b *bench) register(from, to int) {
 		ok, resp, _, err := b.consul.Txn().Txn(ops, nil)
 		check(err)
 		if !ok {
-			log.Fatalf("txn failed: %+v", resp.Errors)
+			fatalf("txn failed: %+v", resp.Errors)
 		}
 		ops = ops[:0]
 	}
@@ -160,7 +160,7 @@ func (b *bench) setHealth(i int, status string) {
 	ok, resp, _, err := b.consul.Txn().Txn(consul.TxnOps{b.checkOp(i, status)}, nil)
 	check(err)
 	if !ok {
-		log.Fatalf("txn failed: %+v", resp.Errors)
+		fatalf("txn failed: %+v", resp.Errors)
 	}
 }
 
@@ -186,7 +186,7 @@ func waitPort(addr string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	log.Fatalf("%s never listened", addr)
+	fatalf("%s never listened", addr)
 }
 
 // status asks a proxy for host and returns the status code (0 on error).

@@ -36,7 +36,7 @@ func (b *bench) compare(proxies []string) []*proxyRun {
 			waitPort(addr)
 			// Warm the keep-alive pools and the route table before measuring.
 			if _, ok := waitStatus(httpClient, addr, siteHost(0), 200, 30*time.Second); !ok {
-				log.Fatalf("%s never answered 200", r.proxy)
+				fatalf("%s never answered 200", r.proxy)
 			}
 			b.warm(addr, siteHost(0), nil)
 			stopProfile := func() {}
@@ -116,7 +116,6 @@ backend site
 		conf := fmt.Sprintf(`{
 	admin off
 	auto_https off
-	persist_config off
 }
 http://%s {
 	reverse_proxy %s
@@ -127,6 +126,6 @@ http://%s {
 		return b.start(tag, []string{"GOMAXPROCS=" + strconv.Itoa(cores), "HOME=" + b.work, "XDG_DATA_HOME=" + b.work, "XDG_CONFIG_HOME=" + b.work},
 			"caddy", "run", "--adapter", "caddyfile", "--config", f)
 	}
-	log.Fatalf("unknown proxy %q", name)
+	fatalf("unknown proxy %q", name)
 	return nil
 }

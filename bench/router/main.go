@@ -22,7 +22,31 @@ import (
 	"github.com/hostctl/hostctl/devcluster"
 )
 
+// failure carries a fatal error up through main's deferred clean-up, so
+// a failed run never leaves a dev cluster or a proxy running.
+type failure struct{ err error }
+
 func main() {
+	failed := false
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				f, ok := r.(failure)
+				if !ok {
+					panic(r)
+				}
+				log.Print(f.err)
+				failed = true
+			}
+		}()
+		runBench()
+	}()
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func runBench() {
 	hostctl := flag.String("hostctl", "", "hostctl binary (built from this tree when empty)")
 	duration := flag.Duration("duration", 10*time.Second, "each wrk run")
 	conns := flag.Int("conns", 64, "wrk connections")
@@ -88,6 +112,8 @@ func main() {
 
 func check(err error) {
 	if err != nil {
-		log.Fatal(err)
+		panic(failure{err})
 	}
 }
+
+func fatalf(format string, args ...any) { panic(failure{fmt.Errorf(format, args...)}) }

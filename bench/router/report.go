@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -21,35 +22,49 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "Run of %s (%s wall), wrk -t1 -c%d -d%s, tiny responses (\"ok\\n\" from one nginx worker).\n\n",
 		r.started.Format("2006-01-02 15:04"), r.finished.Sub(r.started).Round(time.Second), r.conns, r.duration)
 	if len(r.compare) > 0 {
-		fmt.Fprintf(&b, "| proxy | CPU budget | req/s (best of rounds: all) | p50 | p99 | req/s vs nginx | req/s vs HAProxy | p99 vs HAProxy | errors |\n|---|---|---|---|---|---|---|---|---|\n")
-		ref := map[string]map[int]result{}
+		b.WriteString("Ratios are taken within each round (the proxies of one round ran back to back, so they\n" +
+			"shared the machine's load of the moment) and the median over rounds is given.\n\n")
+		fmt.Fprintf(&b, "| proxy | CPU budget | req/s per round | p50 / p99 (best round) | req/s vs nginx | req/s vs HAProxy | p99 vs HAProxy | errors |\n|---|---|---|---|---|---|---|---|\n")
+		ref := map[string]map[int]*proxyRun{}
 		for _, p := range r.compare {
 			if ref[p.proxy] == nil {
-				ref[p.proxy] = map[int]result{}
+				ref[p.proxy] = map[int]*proxyRun{}
 			}
-			ref[p.proxy][p.cores] = p.best
+			ref[p.proxy][p.cores] = p
 		}
 		for _, p := range r.compare {
 			var all []string
+			errs := 0
 			for _, a := range p.all {
 				all = append(all, fmt.Sprintf("%.0f", a.rps))
+				errs += a.errors
 			}
 			budget := "1 core"
 			if p.cores > 1 {
 				budget = "all (2) cores"
 			}
 			ratio := func(base string, f func(result) float64) string {
-				ref, ok := ref[base][p.cores]
-				if !ok || f(ref) == 0 {
+				q, ok := ref[base][p.cores]
+				if !ok {
 					return "–"
 				}
-				return fmt.Sprintf("%.2f×", f(p.best)/f(ref))
+				var rs []float64
+				for i := range min(len(p.all), len(q.all)) {
+					if f(q.all[i]) > 0 {
+						rs = append(rs, f(p.all[i])/f(q.all[i]))
+					}
+				}
+				if len(rs) == 0 {
+					return "–"
+				}
+				sort.Float64s(rs)
+				return fmt.Sprintf("%.2f×", rs[len(rs)/2])
 			}
-			fmt.Fprintf(&b, "| %s | %s | %.0f (%s) | %s | %s | %s | %s | %s | %d |\n", p.proxy, budget, p.best.rps,
+			fmt.Fprintf(&b, "| %s | %s | %s | %s / %s | %s | %s | %s | %d |\n", p.proxy, budget,
 				strings.Join(all, ", "), ms(p.best.p50), ms(p.best.p99),
 				ratio("nginx", func(x result) float64 { return x.rps }),
 				ratio("haproxy", func(x result) float64 { return x.rps }),
-				ratio("haproxy", func(x result) float64 { return float64(x.p99) }), p.best.errors)
+				ratio("haproxy", func(x result) float64 { return float64(x.p99) }), errs)
 		}
 		b.WriteString("\n")
 	}

@@ -35,7 +35,7 @@ func (b *bench) scale(n int) *scaleResult {
 	defer b.stop(cmd)
 	addr := "127.0.0.1:" + strconv.Itoa(scalePort)
 	if _, ok := waitStatus(httpClient, addr, siteHost(9), 200, 30*time.Second); !ok {
-		log.Fatal("router never routed the first ten sites")
+		fatalf("router never routed the first ten sites")
 	}
 	hosts := func(k int) []string {
 		var h []string
@@ -57,7 +57,7 @@ func (b *bench) scale(n int) *scaleResult {
 	t1 := time.Now()
 	for sitesIn(admin) < n {
 		if time.Since(t1) > 5*time.Minute {
-			log.Fatal("router never published all sites")
+			fatalf("router never published all sites")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -72,13 +72,13 @@ func (b *bench) scale(n int) *scaleResult {
 		b.setHealth(i, consul.HealthCritical)
 		d, ok := waitStatus(httpClient, addr, host, 503, 30*time.Second)
 		if !ok {
-			log.Fatalf("%s still routed 30 s after its check failed", host)
+			fatalf("%s still routed 30 s after its check failed", host)
 		}
 		r.down = append(r.down, d)
 		b.setHealth(i, consul.HealthPassing)
 		d, ok = waitStatus(httpClient, addr, host, 200, 30*time.Second)
 		if !ok {
-			log.Fatalf("%s not routed 30 s after its check passed", host)
+			fatalf("%s not routed 30 s after its check passed", host)
 		}
 		r.up = append(r.up, d)
 		log.Printf("convergence %s: critical %s, passing %s", host, r.down[k], r.up[k])

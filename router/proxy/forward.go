@@ -19,7 +19,7 @@ const maxAttempts = 3
 func (cc *clientConn) serveRequest(n int, now int64) (keep, handoff bool) {
 	r := &cc.req
 	route, ok := cc.p.store.Load().LookupBytes(r.host)
-	if !ok || route.RedirectTo != "" || len(route.Backends) == 0 || route.HTTPSOnly ||
+	if !ok || route.RedirectTo != "" || len(route.Backends) == 0 || route.HTTPSOnly && cc.p.cfg.HTTPSPort != "" ||
 		r.contentLength > cc.p.cfg.MaxBodyBytes || len(route.Static) > 0 && cc.staticPath(route) {
 		return false, true
 	}
