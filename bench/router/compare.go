@@ -43,10 +43,12 @@ func (b *bench) compare(proxies []string) []*proxyRun {
 			if r.proxy == "hostctl" && round == 0 {
 				stopProfile = b.profile(fmt.Sprintf("127.0.0.1:%d", port+1), fmt.Sprintf("compare-%d", r.cores))
 			}
+			cpu0 := cpuTime(cmd.Process.Pid)
 			res := b.wrk(addr, siteHost(0), nil)
+			res.cpu = cpuTime(cmd.Process.Pid) - cpu0
 			stopProfile()
 			b.stop(cmd)
-			log.Printf("round %d %s cores=%d: %.0f req/s p50 %s p99 %s errors %d", round, r.proxy, r.cores, res.rps, res.p50, res.p99, res.errors)
+			log.Printf("round %d %s cores=%d: %.0f req/s p50 %s p99 %s errors %d, CPU %.1f µs/request", round, r.proxy, r.cores, res.rps, res.p50, res.p99, res.errors, res.cpuPerRequest())
 			r.all = append(r.all, res)
 			if res.rps > r.best.rps {
 				r.best = res

@@ -24,7 +24,7 @@ func (r report) markdown() string {
 	if len(r.compare) > 0 {
 		b.WriteString("Ratios are taken within each round (the proxies of one round ran back to back, so they\n" +
 			"shared the machine's load of the moment) and the median over rounds is given.\n\n")
-		fmt.Fprintf(&b, "| proxy | CPU budget | req/s per round | p50 / p99 (best round) | req/s vs nginx | req/s vs HAProxy | p99 vs HAProxy | errors |\n|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "| proxy | CPU budget | req/s per round | p50 / p99 (best round) | req/s vs nginx | req/s vs HAProxy | p99 vs HAProxy | CPU µs/request (median) | errors |\n|---|---|---|---|---|---|---|---|---|\n")
 		ref := map[string]map[int]*proxyRun{}
 		for _, p := range r.compare {
 			if ref[p.proxy] == nil {
@@ -60,11 +60,16 @@ func (r report) markdown() string {
 				sort.Float64s(rs)
 				return fmt.Sprintf("%.2f×", rs[len(rs)/2])
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s / %s | %s | %s | %s | %d |\n", p.proxy, budget,
+			var cpus []float64
+			for _, a := range p.all {
+				cpus = append(cpus, a.cpuPerRequest())
+			}
+			sort.Float64s(cpus)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s / %s | %s | %s | %s | %.1f | %d |\n", p.proxy, budget,
 				strings.Join(all, ", "), ms(p.best.p50), ms(p.best.p99),
 				ratio("nginx", func(x result) float64 { return x.rps }),
 				ratio("haproxy", func(x result) float64 { return x.rps }),
-				ratio("haproxy", func(x result) float64 { return float64(x.p99) }), errs)
+				ratio("haproxy", func(x result) float64 { return float64(x.p99) }), cpus[len(cpus)/2], errs)
 		}
 		b.WriteString("\n")
 	}
@@ -79,4 +84,11 @@ func (r report) markdown() string {
 		fmt.Fprintf(&b, "| p99 at 10 / %d sites | %s / %s |\n", s.sites, ms(s.rps10.p99), ms(s.rpsN.p99))
 	}
 	return b.String()
+}
+
+func (r result) cpuPerRequest() float64 {
+	if r.requests == 0 {
+		return 0
+	}
+	return float64(r.cpu.Microseconds()) / float64(r.requests)
 }
