@@ -57,6 +57,17 @@ const backendPort = 18690
 
 func (b *bench) path(name string) string { return filepath.Join(b.work, name) }
 
+// portFree fails the run if something already listens on addr: a proxy
+// left over from an earlier run would otherwise answer in place of the
+// one being measured.
+func portFree(addr string) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		fatalf("%s is taken (%v): is an earlier run still going?", addr, err)
+	}
+	l.Close()
+}
+
 // start runs a command in its own process group with output to a log file.
 func (b *bench) start(name string, env []string, argv ...string) *exec.Cmd {
 	logf, err := os.Create(b.path(name + ".log"))
@@ -107,6 +118,7 @@ http {
 }
 `, b.path("backend.pid"), b.path("backend.err"), backendPort)
 	check(os.WriteFile(b.path("backend.conf"), []byte(conf), 0o644))
+	portFree("127.0.0.1:" + strconv.Itoa(backendPort))
 	b.start("backend", nil, "nginx", "-c", b.path("backend.conf"))
 	b.backend = "127.0.0.1:" + strconv.Itoa(backendPort)
 	waitPort(b.backend)
@@ -171,6 +183,8 @@ func (b *bench) router(name string, port, procs int) (*exec.Cmd, string) {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(procs))
 	}
 	admin := "127.0.0.1:" + strconv.Itoa(port+1)
+	portFree("127.0.0.1:" + strconv.Itoa(port))
+	portFree(admin)
 	cmd := b.start(name, env, b.hostctl, "--consul-addr", b.consulAddr, "router", "run",
 		"--listen", "127.0.0.1:"+strconv.Itoa(port), "--admin-listen", admin, "--access-log", "off")
 	waitPort("127.0.0.1:" + strconv.Itoa(port))

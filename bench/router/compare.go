@@ -60,6 +60,7 @@ func (b *bench) compare(proxies []string) []*proxyRun {
 
 func (b *bench) startProxy(name string, port, cores int) *exec.Cmd {
 	listen := "127.0.0.1:" + strconv.Itoa(port)
+	portFree(listen)
 	tag := fmt.Sprintf("%s-%d", name, cores)
 	switch name {
 	case "hostctl":

@@ -180,3 +180,41 @@ func TestEjection(t *testing.T) {
 		t.Errorf("requests{code=200} = %v, want 40", got)
 	}
 }
+
+// TestUnsolicitedBytesAreNotAResponse has a backend write stray bytes on a
+// kept-alive connection after its response; the next request must not
+// take them for its answer.
+func TestUnsolicitedBytesAreNotAResponse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for n := 0; ; n++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn, n int) {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nconn"+string(rune('0'+n)))
+				time.Sleep(20 * time.Millisecond)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstray")
+				time.Sleep(time.Second)
+			}(c, n)
+		}
+	}()
+	url, _ := newRouter(t, routes.Site{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: ln.Addr().String()}}})
+	if code, body, _ := do(t, "GET", url, "a.test", nil, nil); code != 200 || body != "conn0" {
+		t.Fatalf("first: %d %q", code, body)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if code, body, _ := do(t, "GET", url, "a.test", nil, nil); code != 200 || body != "conn1" {
+		t.Errorf("second request got %d %q; want a fresh connection's answer, not the stray bytes", code, body)
+	}
+}
