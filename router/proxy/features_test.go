@@ -218,3 +218,37 @@ func TestUnsolicitedBytesAreNotAResponse(t *testing.T) {
 		t.Errorf("second request got %d %q; want a fresh connection's answer, not the stray bytes", code, body)
 	}
 }
+
+// TestUpstreamDyingMidBodyIsRetried has one instance send a head and part
+// of the body, then drop the connection: while nothing has reached the
+// client, a GET goes to the other instance instead of ending truncated.
+func TestUpstreamDyingMidBodyIsRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+			}(c)
+		}
+	}()
+	good := backend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "whole") })
+	url, _ := newRouter(t, routes.Site{Name: "a", Domains: []string{"a.test"},
+		Backends: []routes.Backend{{Addr: ln.Addr().String()}, {Addr: good}}})
+	for i := range 20 {
+		if code, body, _ := do(t, "GET", url, "a.test", nil, nil); code != 200 || body != "whole" {
+			t.Fatalf("request %d: %d %q", i, code, body)
+		}
+	}
+}

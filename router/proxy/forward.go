@@ -90,6 +90,7 @@ type exchange struct {
 	status        int
 	retries       int
 	wroteHead     bool // response bytes reached the client: no retry, no error page
+	holdFlush     bool // the whole body fits the client buffer: do not flush mid-body
 	retryable     bool // the failed attempt cannot have reached the application
 	upstreamFault bool
 	clientFault   bool
@@ -133,6 +134,7 @@ func (ex *exchange) do(u *upstream, now int64) error {
 		return err
 	}
 	resp := &cc.resp
+	startOut, startBuffered := ex.bytesOut, cc.bw.Buffered()
 	for {
 		hn, err := readResponseHead(uc.br)
 		if err != nil {
@@ -168,7 +170,12 @@ func (ex *exchange) do(u *upstream, now int64) error {
 		break
 	}
 	if !resp.bodyless(r.isHead) {
+		// A body that fits the client's write buffer is sent whole or not
+		// at all: if the instance dies mid-body, the request can still go
+		// elsewhere. Longer and chunked bodies stream (see fill).
+		ex.holdFlush = !resp.chunked && resp.contentLength >= 0 && resp.contentLength <= int64(cc.bw.Available())
 		if err := ex.relayBody(uc, resp); err != nil {
+			ex.takeBack(startOut, startBuffered)
 			return err
 		}
 	}
@@ -183,6 +190,22 @@ func (ex *exchange) do(u *upstream, now int64) error {
 
 // refreshUpstream moves the upstream connection's deadline, at most once a
 // second (see clientConn.readDeadline).
+// takeBack undoes a response that failed upstream mid-body if none of it
+// has left the process yet (it all still sits in the client's write
+// buffer): the client then gets a retry or a clean 502 instead of a
+// truncated 200. With small responses that is the usual case when an
+// instance dies mid-response.
+func (ex *exchange) takeBack(startOut int64, startBuffered int) {
+	cc, r := ex.cc, &ex.cc.req
+	written := ex.bytesOut - startOut
+	if ex.clientFault || startBuffered != 0 || int64(cc.bw.Buffered()) != written {
+		return
+	}
+	cc.bw.Reset(cc.c)
+	ex.bytesOut, ex.wroteHead, ex.closeClient = startOut, false, false
+	ex.retryable = r.idempotent && r.contentLength == 0
+}
+
 func (ex *exchange) refreshUpstream(uc *uconn, now int64, d time.Duration) {
 	if now+int64(d)-uc.deadline > int64(time.Second) {
 		uc.deadline = now + int64(d)
@@ -296,9 +319,11 @@ func (ex *exchange) fill(uc *uconn) error {
 		return nil
 	}
 	cc := ex.cc
-	if err := cc.bw.Flush(); err != nil {
-		ex.upstreamFault, ex.clientFault = false, true
-		return err
+	if !ex.holdFlush {
+		if err := cc.bw.Flush(); err != nil {
+			ex.upstreamFault, ex.clientFault = false, true
+			return err
+		}
 	}
 	now := time.Now().UnixNano()
 	cc.refreshWrite(now)
