@@ -31,13 +31,13 @@ func TestSiteLifecycle(t *testing.T) {
 	t.Run("up is idempotent", func(t *testing.T) {
 		before := c.pids()
 		out := c.mustRun("dev", "up")
-		if strings.Count(out, "already running") != 3 {
-			t.Errorf("second up did not find all three components running:\n%s", out)
+		if strings.Count(out, "already running") != 4 {
+			t.Errorf("second up did not find all four components (consul, postgres, nomad, router) running:\n%s", out)
 		}
 		if after := c.pids(); after != before {
 			t.Errorf("pids changed across a second up: %q -> %q", before, after)
 		}
-		if out, err := c.run("dev", "status"); err != nil || strings.Count(out, "true     true") != 3 {
+		if out, err := c.run("dev", "status"); err != nil || strings.Count(out, "true     true") != 4 {
 			t.Errorf("dev status: %v\n%s", err, out)
 		}
 	})
@@ -176,7 +176,7 @@ func (c *cluster) get(host, path string) (int, string) {
 // pids is the content of every pid file, as a fingerprint of what runs.
 func (c *cluster) pids() string {
 	var b strings.Builder
-	for _, n := range []string{"consul", "nomad", "router"} {
+	for _, n := range []string{"consul", "postgres", "nomad", "router"} {
 		p, _ := os.ReadFile(filepath.Join(c.stateDir, "run", n+".pid"))
 		b.Write(p)
 	}

@@ -82,7 +82,7 @@ func newCluster(t *testing.T) *cluster {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, name := range []string{"consul", "nomad", "router"} {
+			for _, name := range []string{"consul", "postgres", "nomad", "router"} {
 				b, _ := os.ReadFile(filepath.Join(state, "log", name+".log"))
 				t.Logf("--- %s.log (tail) ---\n%s", name, tailLines(string(b), 30))
 			}
