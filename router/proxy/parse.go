@@ -109,22 +109,13 @@ func (r *request) parse(head []byte) (ok bool) {
 	var haveLength bool
 	pos := eol + 2
 	for pos < len(head)-2 {
-		n := bytes.Index(head[pos:], []byte("\r\n"))
-		l := head[pos : pos+n]
 		if len(r.lines) == maxHeaderLines {
 			return false
 		}
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
+		name, value, end, ok := headerField(head, pos)
+		if !ok {
 			return false
 		}
-		name := l[:colon]
-		for _, c := range name {
-			if !isToken(c) {
-				return false
-			}
-		}
-		value := trimOWS(l[colon+1:])
 		for _, c := range value {
 			if (c < ' ' && c != '\t') || c == 0x7f {
 				return false
@@ -167,9 +158,9 @@ func (r *request) parse(head []byte) (ok bool) {
 			// Only the router may say where a request came from.
 			drop = true
 		}
-		r.lines = append(r.lines, span{pos, pos + n + 2})
+		r.lines = append(r.lines, span{pos, end})
 		r.drop = append(r.drop, drop)
-		pos += n + 2
+		pos = end
 	}
 	return r.host != nil
 }
@@ -227,6 +218,25 @@ func parseLength(v []byte) (int64, bool) {
 		n = n*10 + int64(c-'0')
 	}
 	return n, true
+}
+
+// headerField splits the header line that starts at pos in a head whose
+// lines cleanLines has checked: its name (a token), its value without
+// surrounding whitespace, and where the next line starts. Requests and
+// responses share it so both sides hold field names to the same rules.
+func headerField(head []byte, pos int) (name, value []byte, end int, ok bool) {
+	n := bytes.Index(head[pos:], []byte("\r\n"))
+	l := head[pos : pos+n]
+	colon := bytes.IndexByte(l, ':')
+	if colon <= 0 {
+		return nil, nil, 0, false
+	}
+	for _, c := range l[:colon] {
+		if !isToken(c) {
+			return nil, nil, 0, false
+		}
+	}
+	return l[:colon], trimOWS(l[colon+1:]), pos + n + 2, true
 }
 
 func trimOWS(b []byte) []byte {

@@ -47,22 +47,13 @@ func (r *response) parse(head []byte) bool {
 	var haveLength bool
 	pos := eol + 2
 	for pos < len(head)-2 {
-		n := bytes.Index(head[pos:], []byte("\r\n"))
-		l := head[pos : pos+n]
 		if len(r.lines) == maxHeaderLines {
 			return false
 		}
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
+		name, value, end, ok := headerField(head, pos)
+		if !ok {
 			return false
 		}
-		name := l[:colon]
-		for _, c := range name {
-			if !isToken(c) {
-				return false
-			}
-		}
-		value := trimOWS(l[colon+1:])
 		drop := false
 		switch {
 		case equalFold(name, "content-length"):
@@ -86,9 +77,9 @@ func (r *response) parse(head []byte) bool {
 		case equalFold(name, "keep-alive"), equalFold(name, "proxy-connection"), equalFold(name, "upgrade"):
 			drop = true
 		}
-		r.lines = append(r.lines, span{pos, pos + n + 2})
+		r.lines = append(r.lines, span{pos, end})
 		r.drop = append(r.drop, drop)
-		pos += n + 2
+		pos = end
 	}
 	if r.chunked && haveLength {
 		// Transfer-Encoding wins (RFC 9112 6.3); a Content-Length beside it
