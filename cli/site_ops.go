@@ -161,8 +161,8 @@ func siteScaleCommand() *cli.Command {
 			if c.NArg() < 2 {
 				return fmt.Errorf("scale takes SITE and one or more PROCESS=COUNT")
 			}
-			site := c.Args().First()
-			if err := jobs.CheckSiteName(site); err != nil {
+			site, err := firstSiteArg(c)
+			if err != nil {
 				return err
 			}
 			nc, err := nomadClient(c)
@@ -249,8 +249,8 @@ func siteRunCommand() *cli.Command {
 			if c.NArg() < 2 {
 				return fmt.Errorf("run takes SITE -- COMMAND [ARGS...]")
 			}
-			site := c.Args().First()
-			if err := jobs.CheckSiteName(site); err != nil {
+			site, err := firstSiteArg(c)
+			if err != nil {
 				return err
 			}
 			nc, err := nomadClient(c)

@@ -75,6 +75,10 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err := c.mountMedia(out); err != nil {
 		return err
 	}
+	probe, err := c.newProbes()
+	if err != nil {
+		return err
+	}
 	var started []string
 	defer func() {
 		if err != nil {
@@ -112,11 +116,8 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
 		}
 		t0 := time.Now()
-		// Made per component: Postgres's admin URL exists once it started.
-		probe, err := c.newProbes()
-		if err != nil {
-			return err
-		}
+		// Postgres's admin URL is recorded when it starts.
+		probe.pgAdminURL = c.PGAdminURL()
 		if err := waitReady(ctx, c, probe, comp); err != nil {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}

@@ -103,8 +103,11 @@ func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Di
 		}
 		if b.Ref == nil {
 			diags = append(diags, errAt("Missing ref", fmt.Errorf("git sources name the tag, branch or commit to deploy: ref = \"v1.2.0\""), def))
-		} else if src.Ref = *b.Ref; CheckGitRef(src.Ref) != nil {
-			diags = append(diags, errAt("Invalid ref", CheckGitRef(src.Ref), attrRange(b.Body, "ref", def)))
+		} else {
+			src.Ref = *b.Ref
+			if err := CheckGitRef(src.Ref); err != nil {
+				diags = append(diags, errAt("Invalid ref", err, attrRange(b.Body, "ref", def)))
+			}
 		}
 	} else {
 		src.Archive = *b.Archive

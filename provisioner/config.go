@@ -3,7 +3,6 @@ package provisioner
 import (
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -61,5 +60,3 @@ func (c Config) needBackupDir() error {
 	}
 	return nil
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 
 	nomad "github.com/hashicorp/nomad/api"
 
@@ -101,7 +102,7 @@ func (c Config) storeCredentials(ctx context.Context, nc *nomad.Client, site str
 	return secrets.SetPlatform(ctx, nc, site, map[string]string{
 		k["DATABASE_URL"]: postgres.URL(host, port, cred),
 		k["PGHOST"]:       host,
-		k["PGPORT"]:       itoa(port),
+		k["PGPORT"]:       strconv.Itoa(port),
 		k["PGUSER"]:       cred.Role,
 		k["PGPASSWORD"]:   cred.Password,
 		k["PGDATABASE"]:   cred.Database,
