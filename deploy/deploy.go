@@ -168,11 +168,7 @@ func failingTasks(ctx context.Context, nc *nomad.Client, depID string) string {
 		}
 		for task, st := range a.TaskStates {
 			fmt.Fprintf(&b, "\n  alloc %s task %s (%s):", a.ID[:8], task, st.State)
-			events := st.Events
-			if len(events) > 4 {
-				events = events[len(events)-4:]
-			}
-			for _, e := range events {
+			for _, e := range telling(st.Events, 4) {
 				fmt.Fprintf(&b, "\n    %s %s", e.Type, e.DisplayMessage)
 			}
 			if tail := logTail(ctx, nc, a.ID, task); tail != "" {
@@ -262,4 +258,29 @@ func isNotFound(err error) bool {
 		return ue.StatusCode() == 404
 	}
 	return strings.Contains(err.Error(), "404")
+}
+
+// telling picks the last n task events, plus the last one that carried an
+// error if it fell out of that window: after a failed start Nomad keeps
+// appending (Not Restarting, Alloc Unhealthy, Killing, ...), which would
+// otherwise push the reason (a checksum mismatch, a bad command) out.
+func telling(events []*nomad.TaskEvent, n int) []*nomad.TaskEvent {
+	if len(events) <= n {
+		return events
+	}
+	tail := events[len(events)-n:]
+	for i := len(events) - 1; i >= 0; i-- {
+		if carriesError(events[i]) {
+			if i < len(events)-n {
+				return append([]*nomad.TaskEvent{events[i]}, tail...)
+			}
+			break
+		}
+	}
+	return tail
+}
+
+func carriesError(e *nomad.TaskEvent) bool {
+	return e.DownloadError != "" || e.SetupError != "" || e.DriverError != "" ||
+		e.ValidationError != "" || e.KillError != "" || e.VaultError != ""
 }

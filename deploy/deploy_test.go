@@ -1,0 +1,33 @@
+package deploy
+
+import (
+	"testing"
+
+	nomad "github.com/hashicorp/nomad/api"
+)
+
+func TestTellingKeepsTheLastErrorInView(t *testing.T) {
+	ev := func(typ, download string) *nomad.TaskEvent {
+		return &nomad.TaskEvent{Type: typ, DownloadError: download}
+	}
+	events := []*nomad.TaskEvent{
+		ev("Received", ""), ev("Failed Artifact Download", "checksum 1"),
+		ev("Restarting", ""), ev("Failed Artifact Download", "checksum 2"),
+		ev("Not Restarting", ""), ev("Alloc Unhealthy", ""), ev("Killing", ""), ev("Killed", ""),
+	}
+	got := telling(events, 4)
+	if len(got) != 5 || got[0].DownloadError != "checksum 2" || got[4].Type != "Killed" {
+		var types []string
+		for _, e := range got {
+			types = append(types, e.Type+":"+e.DownloadError)
+		}
+		t.Fatalf("telling = %v, want the second download failure then the last four", types)
+	}
+	// Already in the window: nothing is repeated.
+	if got := telling(events[:6], 4); len(got) != 4 || got[1].DownloadError != "checksum 2" {
+		t.Fatalf("telling(first six) returned %d events starting %q", len(got), got[0].Type)
+	}
+	if got := telling(events[:3], 4); len(got) != 3 {
+		t.Fatalf("short history trimmed to %d", len(got))
+	}
+}
