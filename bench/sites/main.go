@@ -33,6 +33,10 @@ func main() {
 	bulk := flag.Int("bulk", 200, "sites applied at once for the throughput and memory figures")
 	parallel := flag.Int("parallel", 8, "concurrent registrations during the bulk apply")
 	memory := flag.String("memory", "48MiB", "memory reserved per site instance")
+	memoryMax := flag.String("memory-max", "", "memory_max per site instance (empty: none)")
+	fillOn := flag.Bool("fill", false, "after the bulk apply, keep adding sites until the node refuses or memory runs low")
+	fillStep := flag.Int("fill-step", 50, "sites added per fill batch")
+	fillFloor := flag.Int64("fill-floor-mib", 2048, "MemAvailable (MiB) the fill leaves free: it stops before the kernel has to")
 	cpu := flag.Int("cpu", 10, "CPU (MHz) reserved per site instance")
 	portBase := flag.Int("port-base", 18500, "dev cluster ports")
 	flag.Parse()
@@ -60,9 +64,9 @@ func main() {
 	check(err)
 	app := stageApp(state)
 
-	r := report{memory: *memory, cpu: *cpu, bulk: *bulk}
+	r := report{memory: *memory, memoryMax: *memoryMax, cpu: *cpu, bulk: *bulk}
 	for i := range *sequential {
-		s := site(fmt.Sprintf("seq%03d", i), app, *memory, *cpu)
+		s := site(fmt.Sprintf("seq%03d", i), app, *memory, *memoryMax, *cpu)
 		t0 := time.Now()
 		uid, err := accounts.UID(ctx, nc, s.Name)
 		check(err)
@@ -82,7 +86,7 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for i := range names {
-				s := site(fmt.Sprintf("bulk%03d", i), app, *memory, *cpu)
+				s := site(fmt.Sprintf("bulk%03d", i), app, *memory, *memoryMax, *cpu)
 				uid, err := accounts.UID(ctx, nc, s.Name)
 				if err == nil {
 					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
@@ -107,13 +111,24 @@ func main() {
 	r.bulkFailed = failed
 	log.Printf("bulk: %d sites in %s, %d failed", *bulk, r.bulkTime.Round(time.Second), len(failed))
 
+	if *fillOn {
+		fc := fillConfig{step: *fillStep, floorMiB: *fillFloor, parallel: *parallel, routeLimit: 10 * time.Minute,
+			newSite: func(name string) jobs.Site { return site(name, app, *memory, *memoryMax, *cpu) }}
+		res := fill(ctx, nc, cfg, fc, *sequential+*bulk-len(failed))
+		r.fill = &res
+	}
+
 	time.Sleep(10 * time.Second) // let workers settle before measuring memory
 	r.mem = measure(state, cfg)
 	r.node = nodeMemory(ctx, nc)
 	fmt.Print(r.markdown())
 }
 
-func site(name, app, memory string, cpu int) jobs.Site {
+func site(name, app, memory, memoryMax string, cpu int) jobs.Site {
+	burst := ""
+	if memoryMax != "" {
+		burst = fmt.Sprintf("memory_max = %q", memoryMax)
+	}
 	src := fmt.Sprintf(`site %q {
   domains = ["%s.bench.localhost"]
   app     = %q
@@ -121,11 +136,12 @@ func site(name, app, memory string, cpu int) jobs.Site {
   process "web" {
     workers = 1
     memory  = %q
+    %s
     cpu     = %d
   }
   health { path = "/healthz" }
 }
-`, name, name, app, memory, cpu)
+`, name, name, app, memory, burst, cpu)
 	sites, err := jobs.Parse(filepath.Join(app, "bench.hcl"), []byte(src))
 	check(err)
 	return sites[0]

@@ -8,6 +8,7 @@ import (
 
 type report struct {
 	memory     string
+	memoryMax  string
 	cpu        int
 	bulk       int
 	sequential []time.Duration
@@ -15,6 +16,7 @@ type report struct {
 	bulkFailed []string
 	mem        memStats
 	node       string
+	fill       *fillResult
 }
 
 func (r report) markdown() string {
@@ -25,9 +27,10 @@ func (r report) markdown() string {
 			percentile(r.sequential, 0.5).Round(10*time.Millisecond), percentile(r.sequential, 0.99).Round(10*time.Millisecond),
 			percentile(r.sequential, 1).Round(10*time.Millisecond))
 	}
-	ok := r.bulk - len(r.bulkFailed)
-	fmt.Fprintf(&b, "| bulk apply of %d sites (registered 8 at a time, until all routable) | %s total, %.2f sites/s, %d failed |\n",
-		r.bulk, r.bulkTime.Round(time.Second), float64(ok)/r.bulkTime.Seconds(), len(r.bulkFailed))
+	if ok := r.bulk - len(r.bulkFailed); r.bulk > 0 {
+		fmt.Fprintf(&b, "| bulk apply of %d sites (registered 8 at a time, until all routable) | %s total, %.2f sites/s, %d failed |\n",
+			r.bulk, r.bulkTime.Round(time.Second), float64(ok)/r.bulkTime.Seconds(), len(r.bulkFailed))
+	}
 	m := r.mem
 	if m.sites > 0 {
 		n := int64(m.sites)
@@ -36,6 +39,13 @@ func (r report) markdown() string {
 		fmt.Fprintf(&b, "| PSS per site: platform (Nomad executor + logmon) | %s |\n", mib(m.perSite/n))
 		fmt.Fprintf(&b, "| PSS, shared agents (Consul + Nomad + router) | %s total, %s per site |\n", mib(m.agents), mib(m.agents/n))
 		fmt.Fprintf(&b, "| node memory Nomad schedules against | %s |\n", r.node)
+	}
+	if r.fill != nil {
+		reservation := r.memory + " reserved"
+		if r.memoryMax != "" {
+			reservation += ", memory_max " + r.memoryMax
+		}
+		b.WriteString(r.fill.markdown(fmt.Sprintf("%s, %d MHz per site", reservation, r.cpu)))
 	}
 	for _, f := range r.bulkFailed {
 		fmt.Fprintf(&b, "\nfailed: %s", f)

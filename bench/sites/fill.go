@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/accounts"
+	"github.com/hostctl/hostctl/deploy"
+	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/jobs"
+)
+
+// fillConfig drives the capacity run: keep adding warm hello sites until
+// something refuses. Reservations are set low on purpose so that Nomad's
+// bookkeeping is not what stops it; the question is what the machine runs
+// out of first.
+type fillConfig struct {
+	step       int   // sites added per batch, before the memory estimate shrinks it
+	floorMiB   int64 // stop while MemAvailable is still above this: the machine is shared
+	parallel   int
+	newSite    func(name string) jobs.Site
+	routeLimit time.Duration
+}
+
+// fillStep is the node's state after one batch became routable and settled.
+type fillStep struct {
+	sites       int
+	added       int
+	notRoutable int
+	took        time.Duration
+	memAvailMiB int64
+	threads     int
+	load        string
+}
+
+type fillResult struct {
+	startSites    int
+	startAvailMiB int64
+	steps         []fillStep
+	stop          string
+}
+
+func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillConfig, running int) fillResult {
+	res := fillResult{startSites: running, startAvailMiB: memAvailableMiB()}
+	perSite := int64(64) // MiB; a guess until the first batch measures it
+	lastAvail, lastSites := res.startAvailMiB, running
+	for n := 0; ; {
+		headroom := lastAvail - fc.floorMiB
+		batch := min(fc.step, int(headroom/perSite))
+		if batch < 1 {
+			res.stop = fmt.Sprintf("memory: MemAvailable %d MiB, within one site (%d MiB) of the %d MiB floor this run keeps free",
+				lastAvail, perSite, fc.floorMiB)
+			return res
+		}
+		t0 := time.Now()
+		placed, notRoutable, refusal := addSites(ctx, nc, cfg, fc, n, batch)
+		n += batch
+		running += placed
+		if refusal != "" && placed == 0 {
+			res.stop = "Nomad refused placement: " + refusal
+			return res
+		}
+		time.Sleep(15 * time.Second) // let new workers finish importing before reading memory
+		st := fillStep{sites: running, added: placed, notRoutable: notRoutable, took: time.Since(t0),
+			memAvailMiB: memAvailableMiB(), threads: threadCount(), load: loadAverage()}
+		res.steps = append(res.steps, st)
+		log.Printf("fill: %d sites, +%d in %s (%d not routable), MemAvailable %d MiB, %d threads, load %s",
+			st.sites, placed, st.took.Round(time.Second), notRoutable, st.memAvailMiB, st.threads, st.load)
+		if grown := running - lastSites; grown > 0 && lastAvail > st.memAvailMiB {
+			perSite = max(perSite/2, (lastAvail-st.memAvailMiB)/int64(grown))
+		}
+		lastAvail, lastSites = st.memAvailMiB, running
+		switch {
+		case refusal != "":
+			res.stop = "Nomad refused placement: " + refusal
+			return res
+		case notRoutable*10 > batch:
+			res.stop = fmt.Sprintf("starting: %d of %d new sites not routable within %s", notRoutable, batch, fc.routeLimit)
+			return res
+		}
+	}
+}
+
+// addSites registers count sites, fc.parallel at a time, and waits for
+// each to answer through the router. A placement refusal is returned
+// rather than counted: it is the scheduler saying the node is full.
+func addSites(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillConfig, first, count int) (placed, notRoutable int, refusal string) {
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range fc.parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				s := fc.newSite(fmt.Sprintf("fill%04d", i))
+				uid, err := accounts.UID(ctx, nc, s.Name)
+				if err == nil {
+					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
+				}
+				if err != nil {
+					mu.Lock()
+					refusal = err.Error()
+					mu.Unlock()
+					// A job Nomad could not place stays registered and
+					// blocked; remove it so the node's state is what ran.
+					_, _, _ = nc.Jobs().Deregister(s.Name, true, (&nomad.WriteOptions{}).WithContext(ctx))
+					continue
+				}
+				routable := waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], fc.routeLimit) == nil
+				mu.Lock()
+				placed++
+				if !routable {
+					notRoutable++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := first; i < first+count; i++ {
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+	return placed, notRoutable, refusal
+}
+
+func memAvailableMiB() int64 {
+	return meminfoKiB("MemAvailable") / 1024
+}
+
+func meminfoKiB(field string) int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// threadCount is the machine's thread total: threads take PIDs, and
+// pid_max bounds them before memory does on some machines.
+func threadCount() int {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	// fields: 1m 5m 15m running/total lastpid
+	f := strings.Fields(string(b))
+	if len(f) < 4 {
+		return 0
+	}
+	_, total, _ := strings.Cut(f[3], "/")
+	n, _ := strconv.Atoi(total)
+	return n
+}
+
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+func (r fillResult) markdown(reservation string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nCapacity fill (%s; MemAvailable before the first fill site: %d MiB)\n\n", reservation, r.startAvailMiB)
+	fmt.Fprintf(&b, "| warm sites | added | not routable | batch took | MemAvailable | threads | load (1 min) |\n|---|---|---|---|---|---|---|\n")
+	for _, s := range r.steps {
+		fmt.Fprintf(&b, "| %d | %d | %d | %s | %d MiB | %d | %s |\n", s.sites, s.added, s.notRoutable, s.took.Round(time.Second), s.memAvailMiB, s.threads, s.load)
+	}
+	if len(r.steps) > 0 {
+		last := r.steps[len(r.steps)-1]
+		if grown := last.sites - r.startSites; grown > 0 && r.startAvailMiB > last.memAvailMiB {
+			slope := float64(r.startAvailMiB-last.memAvailMiB) / float64(grown)
+			fmt.Fprintf(&b, "\nMemAvailable fell %.1f MiB per added site between %d and %d sites; at that slope it reaches 0 at ≈ %d sites.\n",
+				slope, r.startSites, last.sites, last.sites+int(float64(last.memAvailMiB)/slope))
+		}
+	}
+	fmt.Fprintf(&b, "Stopped by %s\n", r.stop)
+	return b.String()
+}
