@@ -108,6 +108,7 @@ func TestParseRejects(t *testing.T) {
 		{"missing app dir", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"nope\"\n}", []string{"bad.hcl:4:9", "does not exist"}},
 		{"user is assigned", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  user = \"root\"\n}", []string{"bad.hcl:5:3", `"user" is not expected`}},
 		{"workers", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    workers = 0\n  }\n}", []string{"bad.hcl:6:15", "between 1 and 64"}},
+		{"cpu", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    cpu = 0\n  }\n}", []string{"bad.hcl:6:11", "between 1 and 64000"}},
 		{"other process", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"celery\" {\n  }\n}", []string{"bad.hcl:5:3", "needs command"}},
 		{"health", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  health {\n    interval = \"soon\"\n  }\n}", []string{"bad.hcl:6:16", "Invalid interval"}},
 		{"dup domain", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}\nsite \"y\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",

@@ -109,7 +109,10 @@ func decodeProcessResources(p *processBlock, def hcl.Range, r *Resources) hcl.Di
 	var diags hcl.Diagnostics
 	if p.CPU != nil {
 		r.CPU = *p.CPU
-		diags = append(diags, checkRange(p.Body, "cpu", *p.CPU, 10, 64_000, def)...)
+		// Nomad's own floor is 1 MHz; a node of mostly idle sites is
+		// limited by its CPU reservations long before by CPU use, so an
+		// operator may want to go that low (docs/benchmarks.md).
+		diags = append(diags, checkRange(p.Body, "cpu", *p.CPU, 1, 64_000, def)...)
 	}
 	if p.Memory != nil {
 		if b, err := parseSize(*p.Memory); err != nil {
