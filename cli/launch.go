@@ -23,13 +23,15 @@ func launchCommand() *cli.Command {
 			&cli.StringFlag{Name: "python", Usage: "the site's interpreter; a virtualenv of it (with system packages) is put first on PATH"},
 			&cli.StringFlag{Name: "requirements", Usage: "pip requirements file, relative to the app, installed into the virtualenv"},
 			&cli.BoolFlag{Name: "requirements-required", Usage: "fail if the requirements file is missing"},
+			&cli.IntFlag{Name: "log-files", Usage: "write the command's output into this many rotated files in the allocation's logs dir (the job turns Nomad's log collection off); 0: leave output to Nomad"},
+			&cli.IntFlag{Name: "log-file-mb", Value: 5, Usage: "size of each log file, MiB"},
 		},
 		Action: func(c *cli.Context) error {
 			dirs, err := sandbox.DirsFromEnv()
 			if err != nil {
 				return err
 			}
-			err = sandbox.Launch(sandbox.Spec{
+			spec := sandbox.Spec{
 				UID:                  c.Int("uid"),
 				App:                  c.String("app"),
 				Dirs:                 dirs,
@@ -38,7 +40,12 @@ func launchCommand() *cli.Command {
 				Requirements:         c.String("requirements"),
 				RequirementsRequired: c.Bool("requirements-required"),
 				Argv:                 c.Args().Slice(),
-			})
+			}
+			if n := c.Int("log-files"); n > 0 && !sandbox.Supervised() {
+				err = sandbox.Supervise(spec, sandbox.LogLimits{MaxFiles: n, MaxFileSize: int64(c.Int("log-file-mb")) << 20})
+			} else {
+				err = sandbox.Launch(spec)
+			}
 			return fmt.Errorf("launch: %w", err)
 		},
 	}

@@ -176,6 +176,9 @@ func runJob(site *nomad.Job, argv []string) (*nomad.Job, error) {
 	// A site whose code is fetched (git, archive) fetches it here too.
 	t.Artifacts = web.Artifacts
 	t.Resources = web.Resources
+	// The launcher arguments copied above say who writes the logs; the
+	// log config must agree (see jobs.siteTask).
+	t.LogConfig = web.LogConfig
 	tg.AddTask(t)
 	job.AddTaskGroup(tg)
 	return job, nil

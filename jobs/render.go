@@ -163,7 +163,9 @@ func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Tas
 	// SIGTERM is gunicorn's graceful stop; Nomad's default, SIGINT, is its
 	// quick one, which drops requests in flight.
 	t.KillSignal = "SIGTERM"
-	t.LogConfig = &api.LogConfig{MaxFiles: ptr(3), MaxFileSizeMB: ptr(5)}
+	// The launcher writes the logs (sandbox.Supervise): Nomad's logmon,
+	// one per task, cost an idle site as much as its own gunicorn.
+	t.LogConfig = &api.LogConfig{Disabled: ptr(true), MaxFiles: ptr(logFiles), MaxFileSizeMB: ptr(logFileMB)}
 	if tmpl := secretsTemplate(s); tmpl != nil {
 		t.Templates = []*api.Template{tmpl}
 	}
@@ -244,9 +246,14 @@ func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
 	t := siteTask(s, "release", uid, []string{SitePython, "-c", releaseRunner, RunningAppDir, string(cmds)}, s.Web.Resources)
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
-	t.LogConfig = &api.LogConfig{MaxFiles: ptr(2), MaxFileSizeMB: ptr(5)}
 	return t
 }
+
+// Each task keeps its newest logFiles files of logFileMB MiB per stream.
+const (
+	logFiles  = 3
+	logFileMB = 5
+)
 
 // launched is the raw_exec config that runs argv as the site: Nomad starts
 // the launcher as root, and the launcher closes the task's directories,
@@ -254,7 +261,8 @@ func releaseTask(s Site, uid int) *api.Task {
 // and execs argv.
 func launched(s Site, uid int, argv []string) map[string]any {
 	args := []string{"launch", "--uid", strconv.Itoa(uid), "--app", appSource(s),
-		"--python", s.Python, "--requirements", s.Requirements}
+		"--python", s.Python, "--requirements", s.Requirements,
+		"--log-files", strconv.Itoa(logFiles), "--log-file-mb", strconv.Itoa(logFileMB)}
 	if s.RequirementsRequired {
 		args = append(args, "--requirements-required")
 	}

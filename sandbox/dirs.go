@@ -27,9 +27,9 @@ func lockDirs(d Dirs, uid int) error {
 		{d.Alloc, uid, 0o700},
 		{filepath.Join(d.Alloc, "data"), uid, 0o700},
 		{filepath.Join(d.Alloc, "tmp"), uid, 0o700},
-		// Logs are written by Nomad's logmon as root; the site has no need
-		// to read them back, and others must not.
-		{filepath.Join(d.Alloc, "logs"), -1, 0o700},
+		// Logs are written by the launcher's log writer as the site's uid
+		// (see Supervise); others must not read them.
+		{filepath.Join(d.Alloc, "logs"), uid, 0o700},
 		{taskDir, uid, 0o700},
 		{d.Task, uid, 0o700},
 		{filepath.Join(taskDir, "tmp"), uid, 0o700},

@@ -35,17 +35,8 @@ func dropAndExec(spec Spec, workDir string) error {
 	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
 		return err
 	}
-	if err := syscall.Setgroups(nil); err != nil {
-		return fmt.Errorf("setgroups: %w", err)
-	}
-	if err := syscall.Setgid(spec.UID); err != nil {
-		return fmt.Errorf("setgid: %w", err)
-	}
-	if err := syscall.Setuid(spec.UID); err != nil {
-		return fmt.Errorf("setuid: %w", err)
-	}
-	if err := syscall.Setuid(0); err == nil {
-		return errors.New("regained root after dropping privileges")
+	if err := dropPrivileges(spec.UID); err != nil {
+		return err
 	}
 	if workDir != "" {
 		// Commands like "python3 manage.py ..." expect to start in the app.
@@ -77,4 +68,22 @@ func dropAndExec(spec Spec, workDir string) error {
 		return err
 	}
 	return syscall.Exec(bin, spec.Argv, os.Environ())
+}
+
+// dropPrivileges makes every thread of the process the site's uid and gid
+// with no supplementary groups, for good.
+func dropPrivileges(uid int) error {
+	if err := syscall.Setgroups(nil); err != nil {
+		return fmt.Errorf("setgroups: %w", err)
+	}
+	if err := syscall.Setgid(uid); err != nil {
+		return fmt.Errorf("setgid: %w", err)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		return fmt.Errorf("setuid: %w", err)
+	}
+	if err := syscall.Setuid(0); err == nil {
+		return errors.New("regained root after dropping privileges")
+	}
+	return nil
 }

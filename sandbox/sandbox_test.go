@@ -12,12 +12,17 @@ import (
 // The test binary doubles as the launcher: run with HOSTCTL_SANDBOX_CHILD
 // set, it launches the rest of its arguments the way `hostctl launch` does.
 func TestMain(m *testing.M) {
-	if os.Getenv("HOSTCTL_SANDBOX_CHILD") == "1" {
+	if mode := os.Getenv("HOSTCTL_SANDBOX_CHILD"); mode != "" {
 		dirs, err := DirsFromEnv()
-		if err == nil {
-			err = Launch(Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:],
-				Python: os.Getenv("HOSTCTL_SANDBOX_PYTHON"), Requirements: os.Getenv("HOSTCTL_SANDBOX_REQUIREMENTS"),
-				RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1"})
+		spec := Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:],
+			Python: os.Getenv("HOSTCTL_SANDBOX_PYTHON"), Requirements: os.Getenv("HOSTCTL_SANDBOX_REQUIREMENTS"),
+			RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1"}
+		switch {
+		case err != nil:
+		case mode == "supervise" && !Supervised():
+			err = Supervise(spec, LogLimits{MaxFiles: 2, MaxFileSize: 64})
+		default:
+			err = Launch(spec)
 		}
 		os.Stderr.WriteString("launch: " + err.Error() + "\n")
 		os.Exit(111)
@@ -73,7 +78,7 @@ func TestLockDirs(t *testing.T) {
 		{filepath.Dir(d.Alloc), 0, 0o711},
 		{d.Alloc, siteUID, 0o700},
 		{d.Alloc + "/data", siteUID, 0o700},
-		{d.Alloc + "/logs", 0, 0o700},
+		{d.Alloc + "/logs", siteUID, 0o700},
 		{filepath.Dir(d.Task), siteUID, 0o700},
 		{d.Task, siteUID, 0o700},
 		{d.Secrets, siteUID, 0o500},

@@ -28,7 +28,7 @@ type fillConfig struct {
 	floorMiB   int64 // stop while MemAvailable is still above this: the machine is shared
 	parallel   int
 	newSite    func(name string) jobs.Site
-	routeLimit time.Duration
+	batchLimit time.Duration // a batch's sites must all answer within this
 }
 
 // fillStep is the node's state after one batch became routable and settled.
@@ -37,6 +37,7 @@ type fillStep struct {
 	added       int
 	notRoutable int
 	took        time.Duration
+	busy        float64 // share of all CPUs busy over 10 s once the batch is up: the idle sites' cost
 	memAvailMiB int64
 	threads     int
 	load        string
@@ -69,12 +70,13 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 			res.stop = "Nomad refused placement: " + refusal
 			return res
 		}
-		time.Sleep(15 * time.Second) // let new workers finish importing before reading memory
-		st := fillStep{sites: running, added: placed, notRoutable: notRoutable, took: time.Since(t0),
-			memAvailMiB: memAvailableMiB(), threads: threadCount(), load: loadAverage()}
+		took := time.Since(t0)
+		time.Sleep(5 * time.Second) // let new workers finish importing before reading memory
+		st := fillStep{sites: running, added: placed, notRoutable: notRoutable, took: took,
+			busy: cpuBusy(10 * time.Second), memAvailMiB: memAvailableMiB(), threads: threadCount(), load: loadAverage()}
 		res.steps = append(res.steps, st)
-		log.Printf("fill: %d sites, +%d in %s (%d not routable), MemAvailable %d MiB, %d threads, load %s",
-			st.sites, placed, st.took.Round(time.Second), notRoutable, st.memAvailMiB, st.threads, st.load)
+		log.Printf("fill: %d sites, +%d in %s (%d not routable), CPU %.0f%% busy, MemAvailable %d MiB, %d threads, load %s",
+			st.sites, placed, st.took.Round(time.Second), notRoutable, 100*st.busy, st.memAvailMiB, st.threads, st.load)
 		if grown := running - lastSites; grown > 0 && lastAvail > st.memAvailMiB {
 			perSite = max(perSite/2, (lastAvail-st.memAvailMiB)/int64(grown))
 		}
@@ -84,7 +86,7 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 			res.stop = "Nomad refused placement: " + refusal
 			return res
 		case notRoutable*10 > batch:
-			res.stop = fmt.Sprintf("starting: %d of %d new sites not routable within %s", notRoutable, batch, fc.routeLimit)
+			res.stop = fmt.Sprintf("starting: %d of %d new sites not routable within %s of their batch starting", notRoutable, batch, fc.batchLimit)
 			return res
 		}
 	}
@@ -94,6 +96,7 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 // each to answer through the router. A placement refusal is returned
 // rather than counted: it is the scheduler saying the node is full.
 func addSites(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillConfig, first, count int) (placed, notRoutable int, refusal string) {
+	deadline := time.Now().Add(fc.batchLimit)
 	idx := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -116,7 +119,7 @@ func addSites(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc f
 					_, _, _ = nc.Jobs().Deregister(s.Name, true, (&nomad.WriteOptions{}).WithContext(ctx))
 					continue
 				}
-				routable := waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], fc.routeLimit) == nil
+				routable := waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], time.Until(deadline)) == nil
 				mu.Lock()
 				placed++
 				if !routable {
@@ -132,6 +135,30 @@ func addSites(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc f
 	close(idx)
 	wg.Wait()
 	return placed, notRoutable, refusal
+}
+
+// cpuBusy is the share of all CPUs' time spent not idle over d, from
+// /proc/stat's first line.
+func cpuBusy(d time.Duration) float64 {
+	read := func() (busy, total int64) {
+		b, _ := os.ReadFile("/proc/stat")
+		line, _, _ := strings.Cut(string(b), "\n")
+		for i, f := range strings.Fields(line)[1:] {
+			n, _ := strconv.ParseInt(f, 10, 64)
+			total += n
+			if i != 3 && i != 4 { // idle, iowait
+				busy += n
+			}
+		}
+		return busy, total
+	}
+	b0, t0 := read()
+	time.Sleep(d)
+	b1, t1 := read()
+	if t1 == t0 {
+		return 0
+	}
+	return float64(b1-b0) / float64(t1-t0)
 }
 
 func memAvailableMiB() int64 {
@@ -182,9 +209,10 @@ func loadAverage() string {
 func (r fillResult) markdown(reservation string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nCapacity fill (%s; MemAvailable before the first fill site: %d MiB)\n\n", reservation, r.startAvailMiB)
-	fmt.Fprintf(&b, "| warm sites | added | not routable | batch took | MemAvailable | threads | load (1 min) |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| warm sites | added | not routable | batch took | CPU busy after | MemAvailable | threads | load (1 min) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.steps {
-		fmt.Fprintf(&b, "| %d | %d | %d | %s | %d MiB | %d | %s |\n", s.sites, s.added, s.notRoutable, s.took.Round(time.Second), s.memAvailMiB, s.threads, s.load)
+		fmt.Fprintf(&b, "| %d | %d | %d | %s | %.0f %% | %d MiB | %d | %s |\n", s.sites, s.added, s.notRoutable, s.took.Round(time.Second),
+			100*s.busy, s.memAvailMiB, s.threads, s.load)
 	}
 	if len(r.steps) > 0 {
 		last := r.steps[len(r.steps)-1]

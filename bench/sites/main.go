@@ -37,6 +37,7 @@ func main() {
 	fillOn := flag.Bool("fill", false, "after the bulk apply, keep adding sites until the node refuses or memory runs low")
 	fillStep := flag.Int("fill-step", 50, "sites added per fill batch")
 	fillFloor := flag.Int64("fill-floor-mib", 2048, "MemAvailable (MiB) the fill leaves free: it stops before the kernel has to")
+	fillBatch := flag.Duration("fill-batch-limit", 8*time.Minute, "a fill batch whose sites are not all routable within this ends the fill (the node cannot start more)")
 	cpu := flag.Int("cpu", 10, "CPU (MHz) reserved per site instance")
 	portBase := flag.Int("port-base", 18500, "dev cluster ports")
 	flag.Parse()
@@ -52,14 +53,21 @@ func main() {
 		NomadBin:  filepath.Join(cache, "hostctl", "bin", "nomad"),
 		ConsulBin: filepath.Join(cache, "hostctl", "bin", "consul"),
 	}
-	check(devcluster.Up(ctx, cfg, os.Stderr))
+	// Whatever fails from here (check panics), the cluster comes down:
+	// a bench that exits with its agents running blocks the next run's
+	// ports and leaves a mounted loop device behind.
 	defer func() {
+		failure := recover()
 		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		if err := devcluster.Down(dctx, cfg, os.Stderr, true); err != nil {
 			log.Print(err)
 		}
+		if failure != nil {
+			log.Fatal(failure)
+		}
 	}()
+	check(devcluster.Up(ctx, cfg, os.Stderr))
 	nc, err := cfg.NomadClient()
 	check(err)
 	app := stageApp(state)
@@ -112,7 +120,7 @@ func main() {
 	log.Printf("bulk: %d sites in %s, %d failed", *bulk, r.bulkTime.Round(time.Second), len(failed))
 
 	if *fillOn {
-		fc := fillConfig{step: *fillStep, floorMiB: *fillFloor, parallel: *parallel, routeLimit: 10 * time.Minute,
+		fc := fillConfig{step: *fillStep, floorMiB: *fillFloor, parallel: *parallel, batchLimit: *fillBatch,
 			newSite: func(name string) jobs.Site { return site(name, app, *memory, *memoryMax, *cpu) }}
 		res := fill(ctx, nc, cfg, fc, *sequential+*bulk-len(failed))
 		r.fill = &res
@@ -191,7 +199,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func check(err error) {
 	if err != nil {
-		log.Fatal(err)
+		panic(err)
 	}
 }
 

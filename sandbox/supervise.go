@@ -1,0 +1,171 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/landlock-lsm/go-landlock/landlock"
+)
+
+// Nomad's logmon, one per task, was the largest cost of an idle site:
+// ≈ 12.6 MiB PSS, and two 100 ms flush tickers that at 224 idle sites kept
+// 80 % of a core busy (docs/benchmarks.md). Site jobs therefore turn
+// Nomad's log collection off, and the launcher stays on as the parent of
+// the site's command, copying its output into Nomad's log files itself.
+
+// LogLimits is the rotation of a task's stdout and stderr files.
+type LogLimits struct {
+	MaxFiles    int
+	MaxFileSize int64
+}
+
+// supervisedEnv marks the launcher's child: it launches instead of
+// supervising again.
+const supervisedEnv = "HOSTCTL_LAUNCH_SUPERVISED"
+
+// Supervised reports whether this launcher is the supervisor's child.
+func Supervised() bool { return os.Getenv(supervisedEnv) != "" }
+
+// forwarded are the signals Nomad (or an operator through `nomad alloc
+// signal`) may send the task; gunicorn gives each a meaning.
+var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT,
+	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGWINCH}
+
+// Supervise runs this launcher again as a child with its output piped
+// into rotated log files, forwards signals to it, and exits as it exits.
+// The child does the launch proper (Launch). The supervisor itself drops
+// to the site's uid and may write only the logs directory. It returns
+// only on failure to start.
+func Supervise(spec Spec, limits LogLimits) error {
+	if err := CheckUID(spec.UID); err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("the launcher must start as root to prepare the task's directories")
+	}
+	task := os.Getenv("NOMAD_TASK_NAME")
+	if task == "" || filepath.Base(task) != task {
+		return fmt.Errorf("NOMAD_TASK_NAME is %q; the launcher runs only as a Nomad task", task)
+	}
+	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
+		return fmt.Errorf("closing task directories: %w", err)
+	}
+	logDir := filepath.Join(spec.Dirs.Alloc, "logs")
+	stdout, err := openLogFile(logDir, task+".stdout", limits.MaxFiles, limits.MaxFileSize, spec.UID)
+	if err != nil {
+		return err
+	}
+	stderr, err := openLogFile(logDir, task+".stderr", limits.MaxFiles, limits.MaxFileSize, spec.UID)
+	if err != nil {
+		return err
+	}
+	// Nomad points this process's own output at /dev/null when its log
+	// collection is off: from here on, say what went wrong in the log.
+	fail := func(err error) error {
+		fmt.Fprintf(stderr, "hostctl launch: %v\n", err)
+		return err
+	}
+
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return fail(err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return fail(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fail(err)
+	}
+	child := exec.Command(self, os.Args[1:]...)
+	child.Env = append(os.Environ(), supervisedEnv+"=1")
+	child.Stdin, child.Stdout, child.Stderr = os.Stdin, outW, errW
+	// Signals reach the child only through the supervisor, which forwards
+	// them; a new process group keeps a terminal's ^C (in tests) from
+	// reaching it twice.
+	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	signals := make(chan os.Signal, 8)
+	signal.Notify(signals, forwarded...)
+	if err := child.Start(); err != nil {
+		return fail(err)
+	}
+	outW.Close()
+	errW.Close()
+
+	if err := confineToLogs(spec.UID, logDir); err != nil {
+		_ = child.Process.Kill()
+		return fail(err)
+	}
+	copied := make(chan struct{}, 2)
+	go copyLog(outR, stdout, copied)
+	go copyLog(errR, stderr, copied)
+	go func() {
+		for s := range signals {
+			_ = child.Process.Signal(s)
+		}
+	}()
+
+	_ = child.Wait()
+	// Output still in the pipes belongs to the run that just ended; a
+	// process that daemonized and kept the pipe open must not hold the
+	// task up, though.
+	deadline := time.After(2 * time.Second)
+	for range 2 {
+		select {
+		case <-copied:
+		case <-deadline:
+		}
+	}
+	exitAs(child.ProcessState)
+	return nil
+}
+
+// confineToLogs drops the supervisor to the site's uid and lets it write
+// nothing but the logs directory.
+func confineToLogs(uid int, logDir string) error {
+	if err := dropPrivileges(uid); err != nil {
+		return err
+	}
+	return landlock.MustConfig(writeAccess).BestEffort().RestrictPaths(landlock.PathAccess(writeAccess, logDir))
+}
+
+func copyLog(r *os.File, w *logFile, done chan<- struct{}) {
+	// Errors writing (a full disk) must not block the site: keep
+	// draining the pipe so its writes never stall.
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			_, _ = w.Write(buf[:n])
+		}
+		if err != nil {
+			if err != io.EOF {
+				fmt.Fprintf(w, "hostctl launch: reading output: %v\n", err)
+			}
+			break
+		}
+	}
+	w.Close()
+	done <- struct{}{}
+}
+
+// exitAs ends the supervisor the way its child ended, so Nomad records the
+// same exit code or signal.
+func exitAs(st *os.ProcessState) {
+	ws, ok := st.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		signal.Reset(ws.Signal())
+		_ = syscall.Kill(os.Getpid(), ws.Signal())
+		time.Sleep(100 * time.Millisecond) // the signal is fatal; this is not reached for SIGKILL/SIGTERM
+		os.Exit(128 + int(ws.Signal()))
+	}
+	os.Exit(st.ExitCode())
+}
