@@ -16,7 +16,7 @@ import (
 type memStats struct {
 	sites     int
 	gunicorn  int64 // all gunicorn masters and workers
-	perSite   int64 // Nomad's per-task executor and logmon processes
+	perSite   int64 // Nomad's per-task executor and hostctl's launcher (log writer)
 	agents    int64 // Consul, Nomad, router
 	processes int
 }
@@ -54,6 +54,11 @@ func measure(state string, cfg devcluster.Config) memStats {
 		switch {
 		case agentPIDs[pid]:
 			m.agents += pss
+		case strings.Contains(string(cmd), "\x00launch\x00"):
+			// hostctl's launcher stays as the command's parent to write
+			// its logs; its argv names gunicorn, but it is platform.
+			m.perSite += pss
+			m.processes++
 		case strings.Contains(string(cmd), "gunicorn") && inAlloc(string(cg), ids):
 			m.gunicorn += pss
 			m.processes++

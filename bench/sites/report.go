@@ -36,7 +36,7 @@ func (r report) markdown() string {
 		n := int64(m.sites)
 		fmt.Fprintf(&b, "| warm sites measured | %d (hello, 1 gunicorn worker, %s and %d MHz reserved each) |\n", m.sites, r.memory, r.cpu)
 		fmt.Fprintf(&b, "| PSS per site: gunicorn (master + worker) | %s |\n", mib(m.gunicorn/n))
-		fmt.Fprintf(&b, "| PSS per site: platform (Nomad executor + logmon) | %s |\n", mib(m.perSite/n))
+		fmt.Fprintf(&b, "| PSS per site: platform (Nomad executor + hostctl launcher) | %s |\n", mib(m.perSite/n))
 		fmt.Fprintf(&b, "| PSS, shared agents (Consul + Nomad + router) | %s total, %s per site |\n", mib(m.agents), mib(m.agents/n))
 		fmt.Fprintf(&b, "| node memory Nomad schedules against | %s |\n", r.node)
 	}
