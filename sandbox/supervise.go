@@ -88,10 +88,9 @@ func Supervise(spec Spec, limits LogLimits) error {
 	child := exec.Command(self, os.Args[1:]...)
 	child.Env = append(os.Environ(), supervisedEnv+"=1")
 	child.Stdin, child.Stdout, child.Stderr = os.Stdin, outW, errW
-	// Signals reach the child only through the supervisor, which forwards
-	// them; a new process group keeps a terminal's ^C (in tests) from
-	// reaching it twice.
-	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// The child stays in the supervisor's process group: Nomad signals
+	// only the task's main process (forwarded below), but after the kill
+	// timeout it SIGKILLs the whole group, which must include the site.
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, forwarded...)
 	if err := child.Start(); err != nil {

@@ -18,6 +18,9 @@ func supervised(t *testing.T, d Dirs, script string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "/bin/sh", "-c", script)
 	cmd.Env = append(os.Environ(), "HOSTCTL_SANDBOX_CHILD=supervise", "NOMAD_TASK_NAME=web",
 		"NOMAD_ALLOC_DIR="+d.Alloc, "NOMAD_TASK_DIR="+d.Task, "NOMAD_SECRETS_DIR="+d.Secrets)
+	// As Nomad's executor starts a task: in a process group of its own,
+	// which it SIGKILLs after the kill timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +134,41 @@ func TestLogFileRotation(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
 	}
+}
+
+func TestSupervisedCommandDiesWithTheTaskGroup(t *testing.T) {
+	requireRoot(t)
+	d, _ := fakeAlloc(t)
+	cmd := supervised(t, d, `echo $$; exec sleep 60`)
+	var pid string
+	for deadline := time.Now().Add(10 * time.Second); pid == ""; time.Sleep(20 * time.Millisecond) {
+		if _, out := logFiles(t, d, "web.stdout"); out != "" {
+			pid = strings.TrimSpace(out)
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the command never started")
+		}
+	}
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st, err := os.ReadFile("/proc/" + pid + "/stat")
+		// Gone, or a zombie waiting for a reaper: either way not running.
+		if err != nil || strings.Contains(string(st), ") Z ") {
+			return
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(atoi(t, pid), syscall.SIGKILL)
+			t.Fatalf("the site's process %s outlived the task's process group: %s", pid, st)
+		}
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
