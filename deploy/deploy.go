@@ -138,9 +138,47 @@ func followDeployment(ctx context.Context, nc *nomad.Client, id string, version 
 		}
 		switch d.Status {
 		case nomad.DeploymentStatusSuccessful:
+			waitReplaced(ctx, nc, id, version, out)
 			return nil
 		case nomad.DeploymentStatusFailed, nomad.DeploymentStatusCancelled:
 			return fmt.Errorf("%s: deployment %s: %s%s", id, d.Status, d.StatusDescription, failingTasks(ctx, nc, d.ID))
+		}
+	}
+}
+
+// replacedWithin bounds the wait for old instances: the kill timeout
+// (10 s) plus the shutdown delay and some slack.
+const replacedWithin = 30 * time.Second
+
+// waitReplaced returns once no instance of an earlier job version is still
+// running. A deployment is successful as soon as the new instances are
+// healthy, before the scheduler has stopped the old ones, so without this
+// wait `apply` would return while the previous version still answers some
+// requests (the fetched-sources test caught that). In-place updates (a
+// scale, say) move instances to the new version, so they are not waited
+// for. Waiting too long is reported, not failed: the deploy itself is done.
+func waitReplaced(ctx context.Context, nc *nomad.Client, id string, version uint64, out io.Writer) {
+	ctx, cancel := context.WithTimeout(ctx, replacedWithin)
+	defer cancel()
+	var index uint64
+	for {
+		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 5 * time.Second}).WithContext(ctx)
+		allocs, meta, err := nc.Jobs().Allocations(id, false, q)
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintf(out, "%s v%d: earlier instances still stopping after %s\n", id, version, replacedWithin)
+			}
+			return
+		}
+		index = meta.LastIndex
+		old := 0
+		for _, a := range allocs {
+			if a.JobVersion < version && (a.ClientStatus == nomad.AllocClientStatusRunning || a.ClientStatus == nomad.AllocClientStatusPending) {
+				old++
+			}
+		}
+		if old == 0 {
+			return
 		}
 	}
 }

@@ -44,7 +44,7 @@ func TestCrons(t *testing.T) {
 	}
 	task := j.TaskGroups[0].Tasks[0]
 	args := task.Config["args"].([]string)
-	if !slices.Equal(args, []string{"launch", "--uid", "2000005", "--app", s.AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--", "/usr/bin/python3", "manage.py", "clearsessions"}) {
+	if !slices.Equal(args, []string{"launch", "--uid", "2000005", "--app", s.AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--", "/usr/bin/python3", "manage.py", "clearsessions"}) {
 		t.Errorf("args = %v", args)
 	}
 	if len(task.Templates) != 1 || !strings.Contains(*task.Templates[0].EmbeddedTmpl, "TOKEN") {

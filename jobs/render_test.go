@@ -56,9 +56,13 @@ func TestRender(t *testing.T) {
 	}
 	args := task.Config["args"].([]string)
 	wantLaunch := []string{"launch", "--uid", "2000042", "--app", "/srv/hello", "--python", "/usr/bin/python3.11",
-		"--requirements", "requirements.txt", "--", "python", "-m", "gunicorn"}
+		"--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--", "python", "-m", "gunicorn"}
 	if !slices.Equal(args[:len(wantLaunch)], wantLaunch) {
 		t.Errorf("args do not go through the launcher: %v", args[:len(wantLaunch)])
+	}
+	// The launcher writes the logs, so Nomad must not run a logmon too.
+	if lc := task.LogConfig; lc == nil || lc.Disabled == nil || !*lc.Disabled {
+		t.Errorf("log config %+v: Nomad's log collection should be off", lc)
 	}
 	if len(task.Artifacts) != 0 {
 		t.Errorf("a local app needs no artifact: %+v", task.Artifacts)
