@@ -77,15 +77,11 @@ func CheckUID(uid int) error {
 // Launch prepares the task and replaces the current process with
 // spec.Argv. It returns only on failure.
 func Launch(spec Spec) error {
-	if err := CheckUID(spec.UID); err != nil {
+	if err := preflight(spec); err != nil {
 		return err
 	}
-	if len(spec.Argv) == 0 {
-		return errors.New("no command to run")
-	}
-	if os.Geteuid() != 0 {
-		return errors.New("the launcher must start as root to prepare the task's directories")
-	}
+	// Under Supervise this is the second time: idempotent, and cheaper than
+	// telling the child which steps its parent already took.
 	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
 		return fmt.Errorf("closing task directories: %w", err)
 	}
@@ -98,4 +94,19 @@ func Launch(spec Spec) error {
 		workDir = dir
 	}
 	return dropAndExec(spec, workDir)
+}
+
+// preflight refuses what no launch can do: a uid outside the site range,
+// nothing to run, or not starting as root.
+func preflight(spec Spec) error {
+	if err := CheckUID(spec.UID); err != nil {
+		return err
+	}
+	if len(spec.Argv) == 0 {
+		return errors.New("no command to run")
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("the launcher must start as root to prepare the task's directories")
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,11 +43,8 @@ var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, sys
 // to the site's uid and may write only the logs directory. It returns
 // only on failure to start.
 func Supervise(spec Spec, limits LogLimits) error {
-	if err := CheckUID(spec.UID); err != nil {
+	if err := preflight(spec); err != nil {
 		return err
-	}
-	if os.Geteuid() != 0 {
-		return errors.New("the launcher must start as root to prepare the task's directories")
 	}
 	task := os.Getenv("NOMAD_TASK_NAME")
 	if task == "" || filepath.Base(task) != task {

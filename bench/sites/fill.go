@@ -1,20 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"log"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/accounts"
-	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/devcluster"
 	"github.com/hostctl/hostctl/jobs"
 )
@@ -67,13 +63,14 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 		n += batch
 		running += placed
 		if refusal != "" && placed == 0 {
-			res.stop = "Nomad refused placement: " + refusal
+			res.stop = "registration refused: " + refusal
 			return res
 		}
 		took := time.Since(t0)
 		time.Sleep(5 * time.Second) // let new workers finish importing before reading memory
 		st := fillStep{sites: running, added: placed, notRoutable: notRoutable, took: took,
-			busy: cpuBusy(10 * time.Second), memAvailMiB: memAvailableMiB(), threads: threadCount(), load: loadAverage()}
+			busy: cpuBusy(10 * time.Second), memAvailMiB: memAvailableMiB()}
+		st.load, st.threads = loadavg()
 		res.steps = append(res.steps, st)
 		log.Printf("fill: %d sites, +%d in %s (%d not routable), CPU %.0f%% busy, MemAvailable %d MiB, %d threads, load %s",
 			st.sites, placed, st.took.Round(time.Second), notRoutable, 100*st.busy, st.memAvailMiB, st.threads, st.load)
@@ -83,7 +80,7 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 		lastAvail, lastSites = st.memAvailMiB, running
 		switch {
 		case refusal != "":
-			res.stop = "Nomad refused placement: " + refusal
+			res.stop = "registration refused: " + refusal
 			return res
 		case notRoutable*10 > batch:
 			res.stop = fmt.Sprintf("starting: %d of %d new sites not routable within %s of their batch starting", notRoutable, batch, fc.batchLimit)
@@ -92,48 +89,27 @@ func fill(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillC
 	}
 }
 
-// addSites registers count sites, fc.parallel at a time, and waits for
-// each to answer through the router. A placement refusal is returned
-// rather than counted: it is the scheduler saying the node is full.
+// addSites registers count sites and waits for each to answer, all
+// within fc.batchLimit. A registration error (Nomad could not place the
+// job, most likely) is returned rather than counted: it means the node is
+// full.
 func addSites(ctx context.Context, nc *nomad.Client, cfg devcluster.Config, fc fillConfig, first, count int) (placed, notRoutable int, refusal string) {
 	deadline := time.Now().Add(fc.batchLimit)
-	idx := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for range fc.parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				s := fc.newSite(fmt.Sprintf("fill%04d", i))
-				uid, err := accounts.UID(ctx, nc, s.Name)
-				if err == nil {
-					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
-				}
-				if err != nil {
-					mu.Lock()
-					refusal = err.Error()
-					mu.Unlock()
-					// A job Nomad could not place stays registered and
-					// blocked; remove it so the node's state is what ran.
-					_, _, _ = nc.Jobs().Deregister(s.Name, true, (&nomad.WriteOptions{}).WithContext(ctx))
-					continue
-				}
-				routable := waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], time.Until(deadline)) == nil
-				mu.Lock()
-				placed++
-				if !routable {
-					notRoutable++
-				}
-				mu.Unlock()
-			}
-		}()
+	for _, o := range registerAll(ctx, nc, cfg.RouterURL(), siteNames("fill%04d", first, count), fc.parallel, fc.newSite,
+		func() time.Duration { return time.Until(deadline) }) {
+		switch {
+		case o.regErr != nil:
+			refusal = o.regErr.Error()
+			// A job Nomad could not place stays registered and blocked;
+			// remove it so the node's state is what ran.
+			_, _, _ = nc.Jobs().Deregister(o.name, true, (&nomad.WriteOptions{}).WithContext(ctx))
+		case o.routeErr != nil:
+			placed++
+			notRoutable++
+		default:
+			placed++
+		}
 	}
-	for i := first; i < first+count; i++ {
-		idx <- i
-	}
-	close(idx)
-	wg.Wait()
 	return placed, notRoutable, refusal
 }
 
@@ -162,48 +138,20 @@ func cpuBusy(d time.Duration) float64 {
 }
 
 func memAvailableMiB() int64 {
-	return meminfoKiB("MemAvailable") / 1024
+	return procKiB("/proc/meminfo", "MemAvailable") / 1024
 }
 
-func meminfoKiB(field string) int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// threadCount is the machine's thread total: threads take PIDs, and
-// pid_max bounds them before memory does on some machines.
-func threadCount() int {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	// fields: 1m 5m 15m running/total lastpid
-	f := strings.Fields(string(b))
+// loadavg is the 1-minute load and the machine's thread total (threads
+// take PIDs, and pid_max bounds them before memory does on some machines).
+func loadavg() (load string, threads int) {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b)) // 1m 5m 15m running/total lastpid
 	if len(f) < 4 {
-		return 0
+		return "?", 0
 	}
 	_, total, _ := strings.Cut(f[3], "/")
-	n, _ := strconv.Atoi(total)
-	return n
-}
-
-func loadAverage() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); len(f) > 0 {
-		return f[0]
-	}
-	return "?"
+	threads, _ = strconv.Atoi(total)
+	return f[0], threads
 }
 
 func (r fillResult) markdown(reservation string) string {

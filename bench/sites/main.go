@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -16,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
@@ -84,44 +84,21 @@ func main() {
 		log.Printf("%s routable after %s", s.Name, r.sequential[i].Round(time.Millisecond))
 	}
 
+	newSite := func(name string) jobs.Site { return site(name, app, *memory, *memoryMax, *cpu) }
 	t0 := time.Now()
-	names := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
 	var failed []string
-	for range *parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range names {
-				s := site(fmt.Sprintf("bulk%03d", i), app, *memory, *memoryMax, *cpu)
-				uid, err := accounts.UID(ctx, nc, s.Name)
-				if err == nil {
-					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
-				}
-				if err == nil {
-					err = waitRoutable(ctx, cfg.RouterURL(), s.Domains[0], 15*time.Minute)
-				}
-				if err != nil {
-					mu.Lock()
-					failed = append(failed, s.Name+": "+err.Error())
-					mu.Unlock()
-				}
-			}
-		}()
+	for _, o := range registerAll(ctx, nc, cfg.RouterURL(), siteNames("bulk%03d", 0, *bulk), *parallel, newSite,
+		func() time.Duration { return 15 * time.Minute }) {
+		if err := errors.Join(o.regErr, o.routeErr); err != nil {
+			failed = append(failed, o.name+": "+err.Error())
+		}
 	}
-	for i := range *bulk {
-		names <- i
-	}
-	close(names)
-	wg.Wait()
 	r.bulkTime = time.Since(t0)
 	r.bulkFailed = failed
 	log.Printf("bulk: %d sites in %s, %d failed", *bulk, r.bulkTime.Round(time.Second), len(failed))
 
 	if *fillOn {
-		fc := fillConfig{step: *fillStep, floorMiB: *fillFloor, parallel: *parallel, batchLimit: *fillBatch,
-			newSite: func(name string) jobs.Site { return site(name, app, *memory, *memoryMax, *cpu) }}
+		fc := fillConfig{step: *fillStep, floorMiB: *fillFloor, parallel: *parallel, batchLimit: *fillBatch, newSite: newSite}
 		res := fill(ctx, nc, cfg, fc, *sequential+*bulk-len(failed))
 		r.fill = &res
 	}
@@ -130,6 +107,14 @@ func main() {
 	r.mem = measure(state, cfg)
 	r.node = nodeMemory(ctx, nc)
 	fmt.Print(r.markdown())
+}
+
+func siteNames(format string, first, count int) []string {
+	names := make([]string, count)
+	for i := range names {
+		names[i] = fmt.Sprintf(format, first+i)
+	}
+	return names
 }
 
 func site(name, app, memory, memoryMax string, cpu int) jobs.Site {

@@ -80,16 +80,19 @@ func inAlloc(cgroup string, ids map[string]bool) bool {
 	return false
 }
 
-func pssKiB(pid string) int64 {
-	f, err := os.Open("/proc/" + pid + "/smaps_rollup")
+func pssKiB(pid string) int64 { return procKiB("/proc/"+pid+"/smaps_rollup", "Pss") }
+
+// procKiB reads a "Field:   123 kB" line of a /proc file.
+func procKiB(path, field string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "Pss:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return n
 		}
 	}
