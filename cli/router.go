@@ -27,6 +27,9 @@ func routerCommand() *cli.Command {
 				&cli.StringFlag{Name: "acme-email", EnvVars: []string{"HOSTCTL_ACME_EMAIL"}, Usage: "contact address for the ACME account"},
 				&cli.StringFlag{Name: "acme-root-ca", Usage: "PEM file trusted for the ACME server's HTTPS (a private or test CA)"},
 				&cli.DurationFlag{Name: "drain-timeout", Value: 0, Usage: "how long shutdown waits for in-flight requests (default 15s)"},
+				&cli.StringSliceFlag{Name: "static-root", Usage: "serve a site's static and media dirs only from DIR/<site>/... or DIR/sites/<site>/... (repeatable; none: no static dirs are served)"},
+				&cli.StringFlag{Name: "admin-token-file", Usage: "file holding a token that /metrics and pprof then require as 'Authorization: Bearer TOKEN' (/healthz stays open)"},
+				&cli.BoolFlag{Name: "pprof", Usage: "serve /debug/pprof/ on the admin listener"},
 			},
 			Action: func(c *cli.Context) error {
 				log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -43,13 +46,26 @@ func routerCommand() *cli.Command {
 					defer file.Close()
 					access = file
 				}
+				token, err := router.ReadAdminToken(c.String("admin-token-file"))
+				if err != nil {
+					return err
+				}
+				// Unset, Consul's DefaultConfig picks the address (and the
+				// token, TLS) from the CONSUL_HTTP_* environment.
+				var consulAddr string
+				if c.IsSet("consul-addr") {
+					consulAddr = c.String("consul-addr")
+				}
 				return router.Run(c.Context, router.Config{
 					Listen:       c.String("listen"),
 					AdminListen:  c.String("admin-listen"),
-					ConsulAddr:   c.String("consul-addr"),
+					ConsulAddr:   consulAddr,
 					Log:          log,
 					AccessLog:    access,
 					DrainTimeout: c.Duration("drain-timeout"),
+					StaticRoots:  c.StringSlice("static-root"),
+					AdminToken:   token,
+					Pprof:        c.Bool("pprof"),
 					TLS: router.TLSConfig{
 						Listen:        c.String("tls-listen"),
 						CertFiles:     c.StringSlice("tls-cert"),

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
@@ -27,14 +26,27 @@ import (
 // Config is what `hostctl router run` takes.
 type Config struct {
 	Listen      string // site traffic, plain HTTP
-	AdminListen string // /healthz and /metrics
-	ConsulAddr  string
-	Log         *slog.Logger
+	AdminListen string // /healthz, /metrics and, with Pprof, /debug/pprof/
+	// ConsulAddr overrides the address from Consul's own environment
+	// (CONSUL_HTTP_ADDR); empty keeps it.
+	ConsulAddr string
+	Log        *slog.Logger
 	// AccessLog gets one JSON line per request; nil for none.
 	AccessLog io.Writer
 	TLS       TLSConfig
 	// DrainTimeout bounds the graceful shutdown.
 	DrainTimeout time.Duration
+	// StaticRoots are the only places static and media dirs are served
+	// from: a site's dir must be <root>/<site>/... or
+	// <root>/sites/<site>/... (see routes.ConfineStatic). None: no static
+	// dirs at all.
+	StaticRoots []string
+	// AdminToken, when set, is required as "Authorization: Bearer <token>"
+	// on /metrics and pprof: sites share the node with the admin listener,
+	// and the metrics name every site.
+	AdminToken string
+	// Pprof serves /debug/pprof/ on the admin listener.
+	Pprof bool
 }
 
 // Run serves until ctx ends, then drains in-flight requests.
@@ -43,7 +55,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.DrainTimeout == 0 {
 		cfg.DrainTimeout = 15 * time.Second
 	}
-	cc, err := consul.NewClient(&consul.Config{Address: cfg.ConsulAddr, Scheme: "http"})
+	if err := routes.CheckStaticRoots(cfg.StaticRoots); err != nil {
+		return err
+	}
+	ccfg := consulConfig(cfg.ConsulAddr)
+	cc, err := consul.NewClient(ccfg)
 	if err != nil {
 		return err
 	}
@@ -65,13 +81,17 @@ func Run(ctx context.Context, cfg Config) error {
 		_, httpsPort, _ = net.SplitHostPort(cfg.TLS.Listen)
 	}
 	px := proxy.New(store, proxy.Config{Log: log, Metrics: metrics, AccessLog: cfg.AccessLog, HTTPSPort: httpsPort})
+	static := &staticConfiner{roots: cfg.StaticRoots, log: log}
 	w := &consulwatch.Watcher{
 		Client: cc,
 		Log:    log,
 		Settle: 20 * time.Millisecond,
 		Health: st.consulResult,
 		Publish: func(sites []routes.Site) {
-			tbl, errs := routes.Build(sites)
+			sites = static.confine(sites)
+			// The previous table decides contested hosts: a host never
+			// moves from its owner to a newcomer.
+			tbl, errs := routes.Build(sites, store.Load())
 			for _, e := range errs {
 				log.Warn("route conflict", "err", e)
 			}
@@ -86,12 +106,7 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Info("route table published", "sites", tbl.Sites())
 		},
 	}
-	adminMux := st.adminMux()
-	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	// Profiles on the admin listener (loopback in the dev cluster): how the
-	// proxy's hot path was found, and how to find the next one.
-	adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	adminMux := st.adminMux(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), cfg.AdminToken, cfg.Pprof)
 	admin := &http.Server{Handler: adminMux, ReadHeaderTimeout: 5 * time.Second}
 
 	var lns []net.Listener
@@ -128,7 +143,8 @@ func Run(ctx context.Context, cfg Config) error {
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
 	log.Info("router listening", "sites", siteLn.Addr().String(), "admin", adminLn.Addr().String(),
-		"tls", cfg.TLS.Listen, "consul", cfg.ConsulAddr)
+		"tls", cfg.TLS.Listen, "consul", ccfg.Address, "static_roots", cfg.StaticRoots,
+		"admin_token", cfg.AdminToken != "", "pprof", cfg.Pprof)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -161,4 +177,43 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return errors.Join(errs...)
+}
+
+// consulConfig starts from Consul's DefaultConfig so CONSUL_HTTP_TOKEN,
+// CONSUL_HTTP_SSL, CONSUL_CACERT and the rest are honoured, as by the
+// consul CLI; only the address is the flag's.
+func consulConfig(addr string) *consul.Config {
+	c := consul.DefaultConfig()
+	if addr != "" {
+		c.Address = addr
+	}
+	return c
+}
+
+// staticConfiner drops the static dirs that are not their site's own
+// (routes.ConfineStatic) before a table is built, and logs each refusal
+// once, when it appears, rather than on every rebuild.
+type staticConfiner struct {
+	roots  []string
+	log    *slog.Logger
+	logged map[string]bool
+}
+
+func (c *staticConfiner) confine(sites []routes.Site) []routes.Site {
+	out := make([]routes.Site, len(sites))
+	now := map[string]bool{}
+	for i, s := range sites {
+		kept, dropped := routes.ConfineStatic(s.Name, s.Static, c.roots)
+		s.Static = kept
+		out[i] = s
+		for _, e := range dropped {
+			msg := e.Error()
+			now[msg] = true
+			if !c.logged[msg] {
+				c.log.Warn("static dir refused", "err", msg)
+			}
+		}
+	}
+	c.logged = now
+	return out
 }

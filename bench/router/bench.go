@@ -185,8 +185,12 @@ func (b *bench) router(name string, port, procs int) (*exec.Cmd, string) {
 	admin := "127.0.0.1:" + strconv.Itoa(port+1)
 	portFree("127.0.0.1:" + strconv.Itoa(port))
 	portFree(admin)
-	cmd := b.start(name, env, b.hostctl, "--consul-addr", b.consulAddr, "router", "run",
-		"--listen", "127.0.0.1:"+strconv.Itoa(port), "--admin-listen", admin, "--access-log", "off")
+	args := []string{"--consul-addr", b.consulAddr, "router", "run",
+		"--listen", "127.0.0.1:" + strconv.Itoa(port), "--admin-listen", admin, "--access-log", "off"}
+	if b.pprofDir != "" {
+		args = append(args, "--pprof") // off unless asked for
+	}
+	cmd := b.start(name, env, append([]string{b.hostctl}, args...)...)
 	waitPort("127.0.0.1:" + strconv.Itoa(port))
 	return cmd, admin
 }

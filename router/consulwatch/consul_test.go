@@ -17,6 +17,7 @@ import (
 type published struct {
 	mu     sync.Mutex
 	last   []routes.Site
+	table  *routes.Table // each publish built on the previous table, as the router does
 	n      int
 	errs   int
 	ch     chan struct{}
@@ -26,6 +27,7 @@ type published struct {
 func (p *published) publish(s []routes.Site) {
 	p.mu.Lock()
 	p.last, p.n = s, p.n+1
+	p.table, _ = routes.Build(s, p.table)
 	p.mu.Unlock()
 	select {
 	case p.ch <- struct{}{}:
@@ -56,6 +58,32 @@ func (p *published) backends(site string) ([]string, bool) {
 		}
 	}
 	return nil, false
+}
+
+// owner is the site the last table routes host to.
+func (p *published) owner(host string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.table == nil {
+		return ""
+	}
+	r, ok := p.table.Lookup(host)
+	if !ok {
+		return ""
+	}
+	return r.Site
+}
+
+// site returns the last published view of one site.
+func (p *published) site(name string) (routes.Site, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.last {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return routes.Site{}, false
 }
 
 // waitFor polls until cond holds; the watcher should converge well within
@@ -154,4 +182,53 @@ func TestWatcherFollowsRealConsul(t *testing.T) {
 		return p.health == nil
 	})
 	waitFor(t, "the new catalog published", has("fresh", "127.0.0.1:4001"))
+}
+
+// TestContestedHostStaysWithItsOwner performs a takeover against a real
+// Consul: a newcomer named to sort first claims a live site's domain, and
+// keeps claiming it while the site redeploys (its instances replaced by
+// younger ones) and after a router restart.
+func TestContestedHostStaysWithItsOwner(t *testing.T) {
+	a := consultest.Start(t)
+	shop := map[string]string{"hostctl_domains": "shop.test"}
+	a.Register("n1", "zeta", "z1", 2001, consul.HealthPassing, shop)
+	p := startWatcher(t, a)
+	waitFor(t, "zeta routed", func() bool { return p.owner("shop.test") == "zeta" })
+
+	a.Register("n1", "aaa", "a1", 3001, consul.HealthPassing, shop)
+	waitFor(t, "the newcomer published", func() bool { _, ok := p.site("aaa"); return ok })
+	zeta, _ := p.site("zeta")
+	aaa, _ := p.site("aaa")
+	if zeta.Since == 0 || aaa.Since <= zeta.Since {
+		t.Fatalf("since: zeta %d, aaa %d; want both set from CreateIndex, zeta older", zeta.Since, aaa.Since)
+	}
+	if got := p.owner("shop.test"); got != "zeta" {
+		t.Fatalf("shop.test -> %q after a newcomer claimed it, want zeta", got)
+	}
+
+	// A restarted router has no previous table: the older claim wins.
+	fresh := startWatcher(t, a)
+	waitFor(t, "a restarted router published both", func() bool {
+		_, z := fresh.site("zeta")
+		_, n := fresh.site("aaa")
+		return z && n
+	})
+	if got := fresh.owner("shop.test"); got != "zeta" {
+		t.Errorf("after a restart shop.test -> %q, want zeta (the older claim)", got)
+	}
+
+	// zeta redeploys: a new instance beside the old, then the old one goes.
+	a.Register("n1", "zeta", "z2", 2002, consul.HealthPassing, shop)
+	a.Deregister("n1", "z1")
+	waitFor(t, "zeta redeployed", func() bool {
+		s, _ := p.site("zeta")
+		return len(s.Backends) == 1 && s.Backends[0].Addr == "127.0.0.1:2002"
+	})
+	zeta, _ = p.site("zeta")
+	if zeta.Since <= aaa.Since {
+		t.Fatalf("zeta's since %d should now be younger than aaa's %d", zeta.Since, aaa.Since)
+	}
+	if got := p.owner("shop.test"); got != "zeta" {
+		t.Errorf("shop.test -> %q while zeta redeployed, want zeta", got)
+	}
 }

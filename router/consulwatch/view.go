@@ -111,12 +111,14 @@ func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy
 			b.site.Redirects = append(b.site.Redirects, d)
 		}
 	}
-	for _, pair := range splitList(s.Meta[metaStatic]) {
-		prefix, dir, ok := strings.Cut(pair, "=")
-		if ok && strings.HasPrefix(prefix, "/") && strings.HasSuffix(prefix, "/") && strings.HasPrefix(dir, "/") && !b.static[prefix] {
-			b.static[prefix] = true
-			b.site.Static = append(b.site.Static, routes.Static{Prefix: prefix, Dir: dir})
+	for _, st := range parseStatic(s.Meta[metaStatic]) {
+		if !b.static[st.Prefix] {
+			b.static[st.Prefix] = true
+			b.site.Static = append(b.site.Static, st)
 		}
+	}
+	if b.site.Since == 0 || s.CreateIndex < b.site.Since {
+		b.site.Since = s.CreateIndex
 	}
 	if s.Meta[metaHTTPS] == "redirect" {
 		b.site.HTTPSOnly = true
@@ -129,6 +131,21 @@ func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy
 		addr = nodeAddr
 	}
 	b.site.Backends = append(b.site.Backends, routes.Backend{ID: node + "/" + s.ID, Addr: joinHostPort(addr, s.Port)})
+}
+
+// parseStatic reads "url=dir,url=dir" strictly: the meta is shaped by the
+// site's spec, so a pair that is not exactly a valid prefix, one '=', and
+// an absolute clean dir is dropped rather than guessed at. Which dirs are
+// then actually served is the router's decision (routes.ConfineStatic).
+func parseStatic(meta string) []routes.Static {
+	var out []routes.Static
+	for _, pair := range strings.Split(meta, ",") {
+		prefix, dir, ok := strings.Cut(pair, "=")
+		if ok && routes.ValidStaticPrefix(prefix) && routes.ValidStaticDir(dir) {
+			out = append(out, routes.Static{Prefix: prefix, Dir: dir})
+		}
+	}
+	return out
 }
 
 func splitList(s string) []string {

@@ -28,7 +28,7 @@ func TestSitesJoinsCatalogAndHealth(t *testing.T) {
 	if _, ready := v.sites(); ready {
 		t.Fatal("ready before node n2 answered")
 	}
-	noAddr := svc("e", 5, 10, nil)
+	noAddr := svc("e", 5, 7, nil) // the oldest instance, on another node
 	noAddr.Address = ""
 	v.setServices("n2", "10.0.0.2", []*consul.AgentService{noAddr})
 	sites, ready := v.sites()
@@ -36,6 +36,9 @@ func TestSitesJoinsCatalogAndHealth(t *testing.T) {
 		t.Fatalf("sites = %+v, ready %v", sites, ready)
 	}
 	s := sites[0]
+	if s.Since != 7 {
+		t.Errorf("since = %d, want 7: the smallest CreateIndex of any registered instance", s.Since)
+	}
 	if got, want := s.Domains, []string{"www.hello.test", "hello.test", "extra.test"}; !equal(got, want) {
 		t.Errorf("domains = %v, want %v", got, want)
 	}
@@ -61,6 +64,41 @@ func TestSitesJoinsCatalogAndHealth(t *testing.T) {
 	sites, _ = v.sites()
 	if len(sites) != 1 || len(sites[0].Domains) != 0 {
 		t.Errorf("after n1 left: %+v", sites)
+	}
+}
+
+// TestParseStaticIsStrict feeds crafted hostctl_static values: extra pairs
+// smuggled in through ',' and '=', relative or unclean dirs, and prefixes
+// that do not delimit a path.
+func TestParseStaticIsStrict(t *testing.T) {
+	cases := []struct {
+		name, meta string
+		want       []string // prefix=dir kept
+	}{
+		{"plain", "/static/=/srv/a/static,/media/=/m/sites/a", []string{"/static/=/srv/a/static", "/media/=/m/sites/a"}},
+		{"equals smuggled into the dir", "/static/=/srv/a=/etc", nil},
+		{"pair smuggled after a comma", "/static/=/srv/a/static,/x/=/etc", []string{"/static/=/srv/a/static", "/x/=/etc"}},
+		{"relative dir", "/static/=etc", nil},
+		{"unclean dir", "/static/=/srv/a/../b", nil},
+		{"trailing slash", "/static/=/srv/a/", nil},
+		{"space around", " /static/=/srv/a", nil},
+		{"control char", "/static/=/srv/a\x01", nil},
+		{"prefix without slashes", "static=/srv/a", nil},
+		{"prefix walking up", "/../=/srv/a", nil},
+		{"empty dir", "/static/=", nil},
+		{"no equals", "/static/", nil},
+		{"empty", "", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, st := range parseStatic(c.meta) {
+				got = append(got, st.Prefix+"="+st.Dir)
+			}
+			if !equal(got, c.want) {
+				t.Errorf("parseStatic(%q) = %q, want %q", c.meta, got, c.want)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestShutdownDrains(t *testing.T) {
 		io.WriteString(w, "done")
 	})
 	store := routes.NewStore()
-	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}})
+	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}}, nil)
 	store.Publish(tbl)
 	p := New(store, Config{})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -114,22 +115,63 @@ func TestShutdownDrains(t *testing.T) {
 }
 
 // TestStatic serves a site's static prefix from disk with validators and
-// ranges, and never outside the directory.
+// ranges, and nothing that is not the site's own: dirs outside its
+// directory under a static root, links in its files to another site's
+// files or to /etc, pairs injected into its meta, and a FIFO.
 func TestStatic(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "static")
-	os.MkdirAll(filepath.Join(dir, "css"), 0o755)
-	os.WriteFile(filepath.Join(dir, "css", "app.css"), []byte("body{color:red}"), 0o644)
-	os.WriteFile(filepath.Join(root, "secret"), []byte("secret"), 0o644)
-	os.Symlink(filepath.Join(root, "secret"), filepath.Join(dir, "link"))
-	a := backend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "from python") })
-	url, _ := newRouter(t, routes.Site{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}},
-		Static: []routes.Static{{Prefix: "/static/", Dir: dir}}})
+	tmp := t.TempDir()
+	code, media := filepath.Join(tmp, "code"), filepath.Join(tmp, "media")
+	static := filepath.Join(code, "a", "static")
+	mustMkdir(t, filepath.Join(static, "css"), filepath.Join(code, "other"), filepath.Join(media, "sites", "a"), filepath.Join(media, "sites", "other"))
+	mustWrite(t, map[string]string{
+		filepath.Join(static, "css", "app.css"):               "body{color:red}",
+		filepath.Join(code, "a", "settings.py"):               "SECRET_KEY = 'a'",
+		filepath.Join(code, "other", "secret"):                "other's secret",
+		filepath.Join(media, "sites", "a", "up.txt"):          "a's upload",
+		filepath.Join(media, "sites", "other", "private.txt"): "other's upload",
+	})
+	for link, target := range map[string]string{
+		"link-other":  "../../other/secret",                 // inside the static root, outside the site's dir
+		"link-passwd": "/etc/passwd",                        // absolute
+		"link-up":     "../../../../../../../../etc/passwd", // relative, out of everything
+		"link-own":    "../settings.py",                     // the site's own file: fine
+	} {
+		if err := os.Symlink(target, filepath.Join(static, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(static, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	roots := []string{code, media}
+	asked := []routes.Static{
+		{Prefix: "/static/", Dir: static},
+		{Prefix: "/media/", Dir: filepath.Join(media, "sites", "a")},
+		{Prefix: "/etc/", Dir: "/etc"},
+		{Prefix: "/steal/", Dir: filepath.Join(code, "other")},
+		{Prefix: "/walk/", Dir: filepath.Join(code, "a") + "/../other"},
+		{Prefix: "/steal-media/", Dir: filepath.Join(media, "sites", "other")},
+		{Prefix: "/store/", Dir: filepath.Join(media, "sites")},
+		// What a lenient parse of "/static/=DIR,/x/=/etc" and "/y/=DIR=/etc" yields.
+		{Prefix: "/x/", Dir: "/etc"},
+		{Prefix: "/y/", Dir: filepath.Join(code, "a") + "=/etc"},
+	}
+	kept, dropped := routes.ConfineStatic("a", asked, roots)
+	if len(kept) != 2 || len(dropped) != len(asked)-2 {
+		// Not fatal: the requests below show what a wrong choice serves.
+		t.Errorf("kept %+v, dropped %v", kept, dropped)
+	}
+	py := backend(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "from python") })
+	url, _ := newRouter(t,
+		routes.Site{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: py}}, Static: kept},
+		// Not through ConfineStatic, as with no --static-root: never served.
+		routes.Site{Name: "b", Domains: []string{"b.test"}, Backends: []routes.Backend{{Addr: py}},
+			Static: []routes.Static{{Prefix: "/etc/", Dir: "/etc"}}})
 
-	code, body, h := do(t, "GET", url+"/static/css/app.css", "a.test", nil, nil)
-	if code != 200 || body != "body{color:red}" || h.Get("ETag") == "" || !strings.Contains(h.Get("Cache-Control"), "max-age") ||
+	code200, body, h := do(t, "GET", url+"/static/css/app.css", "a.test", nil, nil)
+	if code200 != 200 || body != "body{color:red}" || h.Get("ETag") == "" || !strings.Contains(h.Get("Cache-Control"), "max-age") ||
 		!strings.HasPrefix(h.Get("Content-Type"), "text/css") {
-		t.Fatalf("static file: %d %q %v", code, body, h)
+		t.Fatalf("static file: %d %q %v", code200, body, h)
 	}
 	if code, _, _ := do(t, "GET", url+"/static/css/app.css", "a.test", nil, map[string]string{"If-None-Match": h.Get("ETag")}); code != 304 {
 		t.Errorf("If-None-Match: %d, want 304", code)
@@ -137,13 +179,56 @@ func TestStatic(t *testing.T) {
 	if code, body, _ := do(t, "GET", url+"/static/css/app.css", "a.test", nil, map[string]string{"Range": "bytes=0-3"}); code != 206 || body != "body" {
 		t.Errorf("Range: %d %q", code, body)
 	}
-	for _, p := range []string{"/static/../secret", "/static/%2e%2e/secret", "/static/link", "/static/css/"} {
-		if code, body, _ := do(t, "GET", url+p, "a.test", nil, nil); code != 404 || strings.Contains(body, "secret") {
-			t.Errorf("%s: %d %q, want 404", p, code, body)
+	cases := []struct {
+		name, host, path string
+		code             int
+		body             string
+	}{
+		{"media", "a.test", "/media/up.txt", 200, "a's upload"},
+		{"link within the site's dir", "a.test", "/static/link-own", 200, "SECRET_KEY = 'a'"},
+		{"outside the prefix", "a.test", "/other", 200, "from python"},
+		{"dot-dot", "a.test", "/static/../settings.py", 404, ""},
+		{"encoded dot-dot", "a.test", "/static/%2e%2e/%2e%2e/other/secret", 404, ""},
+		{"link to another site's file", "a.test", "/static/link-other", 404, ""},
+		{"absolute link to /etc/passwd", "a.test", "/static/link-passwd", 404, ""},
+		{"relative link out of everything", "a.test", "/static/link-up", 404, ""},
+		{"a directory", "a.test", "/static/css/", 404, ""},
+		{"a FIFO", "a.test", "/static/fifo", 404, ""},
+		{"/etc", "a.test", "/etc/passwd", 200, "from python"},
+		{"another site's code", "a.test", "/steal/secret", 200, "from python"},
+		{"walking up to another site", "a.test", "/walk/secret", 200, "from python"},
+		{"another site's media", "a.test", "/steal-media/private.txt", 200, "from python"},
+		{"the whole media store", "a.test", "/store/other/private.txt", 200, "from python"},
+		{"pair injected with ','", "a.test", "/x/passwd", 200, "from python"},
+		{"pair injected with '='", "a.test", "/y/passwd", 200, "from python"},
+		{"a static dir never confined", "b.test", "/etc/passwd", 200, "from python"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, body, _ := do(t, "GET", url+c.path, c.host, nil, nil)
+			if code != c.code || c.body != "" && body != c.body || strings.Contains(body, "secret") || strings.Contains(body, "root:") ||
+				strings.Contains(body, "other's") {
+				t.Errorf("%s: %d %q, want %d %q", c.path, code, body, c.code, c.body)
+			}
+		})
+	}
+}
+
+func mustMkdir(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if code, body, _ := do(t, "GET", url+"/other", "a.test", nil, nil); code != 200 || body != "from python" {
-		t.Errorf("outside the prefix: %d %q", code, body)
+}
+
+func mustWrite(t *testing.T, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -156,7 +241,7 @@ func TestEjection(t *testing.T) {
 	dead.Close()
 	store := routes.NewStore()
 	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"},
-		Backends: []routes.Backend{{Addr: deadAddr}, {Addr: a}}}})
+		Backends: []routes.Backend{{Addr: deadAddr}, {Addr: a}}}}, nil)
 	store.Publish(tbl)
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)

@@ -28,7 +28,7 @@ type request struct {
 	contentLength int64 // 0 when absent
 	close         bool  // the client asked to close after this response
 	lines         []span
-	drop          []bool // lines not forwarded (hop-by-hop, client-sent X-Forwarded-*)
+	drop          []bool // lines not forwarded (hop-by-hop, client-sent X-Forwarded-*, names with '_')
 	idempotent    bool
 	isHead        bool
 }
@@ -90,8 +90,14 @@ func (r *request) parse(head []byte) (ok bool) {
 			return false
 		}
 	}
-	for _, c := range rest[:sp2] {
+	target := rest[:sp2]
+	for i, c := range target {
 		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+		// net/http refuses a bad escape ("/%zz") with 400; the fast path
+		// must not pass on what the reference parser would not.
+		if c == '%' && (i+2 >= len(target) || !isHex(target[i+1]) || !isHex(target[i+2])) {
 			return false
 		}
 	}
@@ -123,6 +129,12 @@ func (r *request) parse(head []byte) (ok bool) {
 		}
 		drop := false
 		switch {
+		case bytes.IndexByte(name, '_') >= 0:
+			// gunicorn, like every CGI-style server, names headers
+			// HTTP_<NAME> with '-' turned into '_', so X_Forwarded_Proto
+			// would arrive as the X-Forwarded-Proto this router sets and
+			// Django trusts. nginx drops such names by default too.
+			drop = true
 		case equalFold(name, "host"):
 			if r.host != nil || !r.setHost(value) {
 				return false
@@ -281,3 +293,7 @@ var tokenTable = func() (t [256]bool) {
 }()
 
 func isToken(c byte) bool { return tokenTable[c] }
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}

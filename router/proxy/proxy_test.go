@@ -3,11 +3,13 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +21,7 @@ import (
 func newRouter(t *testing.T, sites ...routes.Site) (string, *Proxy) {
 	t.Helper()
 	store := routes.NewStore()
-	tbl, errs := routes.Build(sites)
+	tbl, errs := routes.Build(sites, nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -46,6 +48,10 @@ func backend(t *testing.T, h http.HandlerFunc) string {
 	return strings.TrimPrefix(s.URL, "http://")
 }
 
+// testClient bounds every request, so a router that hangs fails the test
+// instead of stalling the suite.
+var testClient = &http.Client{Timeout: 10 * time.Second}
+
 func do(t *testing.T, method, url, host string, body io.Reader, hdr map[string]string) (int, string, http.Header) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, body)
@@ -53,7 +59,7 @@ func do(t *testing.T, method, url, host string, body io.Reader, hdr map[string]s
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +218,7 @@ func TestHandsUnusualRequestsToNetHTTP(t *testing.T) {
 func TestBodyLimit(t *testing.T) {
 	a := backend(t, echo)
 	store := routes.NewStore()
-	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}})
+	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}}, nil)
 	store.Publish(tbl)
 	p := New(store, Config{MaxBodyBytes: 10})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -234,7 +240,7 @@ func TestBodyLimit(t *testing.T) {
 func TestSlowlorisHeadIsCut(t *testing.T) {
 	a := backend(t, echo)
 	store := routes.NewStore()
-	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}})
+	tbl, _ := routes.Build([]routes.Site{{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}}}, nil)
 	store.Publish(tbl)
 	p := New(store, Config{ReadHeaderTimeout: 300 * time.Millisecond})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -251,5 +257,74 @@ func TestSlowlorisHeadIsCut(t *testing.T) {
 	_, err = c.Read(make([]byte, 1))
 	if err == nil || time.Since(t0) > 3*time.Second {
 		t.Errorf("a stalled head kept the connection %s (err %v)", time.Since(t0), err)
+	}
+}
+
+// TestUnderscoreHeadersAreDropped spoofs the router's forwarded headers
+// with names gunicorn maps to the same WSGI keys (HTTP_X_FORWARDED_PROTO
+// for both X-Forwarded-Proto and X_Forwarded_Proto), on the fast path and
+// on the net/http path. The backend reads headers as gunicorn's environ
+// would.
+func TestUnderscoreHeadersAreDropped(t *testing.T) {
+	type seen struct {
+		Names   []string
+		Environ map[string][]string
+	}
+	a := backend(t, func(w http.ResponseWriter, r *http.Request) {
+		s := seen{Environ: map[string][]string{}}
+		for k, vs := range r.Header {
+			s.Names = append(s.Names, k)
+			key := "HTTP_" + strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
+			s.Environ[key] = append(s.Environ[key], vs...)
+		}
+		_ = json.NewEncoder(w).Encode(s)
+	})
+	url, _ := newRouter(t, routes.Site{Name: "a", Domains: []string{"a.test"}, Backends: []routes.Backend{{Addr: a}}})
+	spoofs := []string{
+		"X_Forwarded_Proto: https",
+		"x_forwarded_proto: https",
+		"X-Forwarded_Proto: https",
+		"X-Forwarded_For: 1.2.3.4",
+		"X_FORWARDED_FOR: 1.2.3.4",
+		"X_Forwarded-Host: evil.test",
+		"X_Real_Ip: 6.6.6.6",
+		"_X-Forwarded-Proto: https",
+		"X-Forwarded-Proto_: https",
+		"_: x",
+		"___: x",
+		"X_Custom: 1",
+	}
+	for _, version := range []string{"HTTP/1.1", "HTTP/1.0"} {
+		for _, spoof := range spoofs {
+			t.Run(version+" "+spoof, func(t *testing.T) {
+				raw := "GET / " + version + "\r\nHost: a.test\r\nX-Legit: yes\r\n" + spoof + "\r\nConnection: close\r\n\r\n"
+				var r request
+				if fast := r.parse([]byte(raw)); fast != (version == "HTTP/1.1") {
+					t.Fatalf("fast path takes it: %v; this case is meant for the other path", fast)
+				}
+				resp := rawRequest(t, url, raw)
+				var s seen
+				if err := json.NewDecoder(resp.Body).Decode(&s); err != nil || resp.StatusCode != 200 {
+					t.Fatalf("%d %v", resp.StatusCode, err)
+				}
+				for _, n := range s.Names {
+					if strings.Contains(n, "_") {
+						t.Errorf("the application got header %q", n)
+					}
+				}
+				want := map[string][]string{
+					"HTTP_X_FORWARDED_PROTO": {"http"},
+					"HTTP_X_FORWARDED_FOR":   {"127.0.0.1"},
+					"HTTP_X_FORWARDED_HOST":  {"a.test"},
+					"HTTP_X_REAL_IP":         nil,
+					"HTTP_X_LEGIT":           {"yes"},
+				}
+				for k, v := range want {
+					if got := s.Environ[k]; !slices.Equal(got, v) {
+						t.Errorf("%s = %q, want %q", k, got, v)
+					}
+				}
+			})
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ func (p *Proxy) Handler(secure bool) http.Handler {
 			pr.SetXForwarded()
 			pr.Out.Header.Del("Forwarded")
 			pr.Out.Header.Del("X-Real-Ip")
+			dropUnderscoreNames(pr.Out.Header)
+			dropUnderscoreNames(pr.Out.Trailer)
 		},
 		Transport:     &balancer{p: p},
 		FlushInterval: -1, // stream responses as they come
@@ -98,6 +101,17 @@ func (p *Proxy) serveSlow(w *recorder, r *http.Request, rp *httputil.ReverseProx
 	}
 	rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, slowRoute{route, w})))
 	return route.Site
+}
+
+// dropUnderscoreNames removes header names with '_', as the fast path
+// does (see request.parse): the application would read them as the
+// headers the router sets.
+func dropUnderscoreNames(h http.Header) {
+	for k := range h {
+		if strings.IndexByte(k, '_') >= 0 {
+			delete(h, k)
+		}
+	}
 }
 
 type slowRoute struct {

@@ -6,8 +6,10 @@ package routes
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -22,7 +24,14 @@ type Backend struct {
 // disk instead of passing it to the site.
 type Static struct {
 	Prefix string // starts and ends with "/"
-	Dir    string // absolute
+	Dir    string // absolute and clean, as the site's meta gave it
+	// Root, Base and Sub are set by ConfineStatic once Dir is known to be
+	// the site's own: Base is the site's directory inside the static root
+	// Root ("<site>" or "sites/<site>"), Sub the rest of Dir below it ("."
+	// for Base itself). The proxy opens Root/Base as the root that confines
+	// every lookup, so a link in one site's files cannot reach another's;
+	// a Static without them is never served.
+	Root, Base, Sub string
 }
 
 // Site is a site as a source sees it: its domains and its healthy backends.
@@ -32,11 +41,18 @@ type Site struct {
 	Name     string
 	Domains  []string
 	Backends []Backend
-	// Redirects answer with a permanent redirect to Domains[0].
+	// Redirects answer with a permanent redirect to the site's first
+	// domain it owns.
 	Redirects []string
 	Static    []Static
 	// HTTPSOnly sends plain-HTTP requests to the same URL over HTTPS.
 	HTTPSOnly bool
+	// Since orders claims on a contested host when no site owned it in the
+	// previous table: the oldest claim wins (for Consul, the smallest
+	// CreateIndex among the site's registered instances). 0 is unknown and
+	// counts as newest, so a source that cannot tell never outranks one
+	// that can.
+	Since uint64
 }
 
 // Route is what a lookup returns. Its fields never change after Build;
@@ -70,42 +86,193 @@ type Table struct {
 	sites    int
 }
 
-// Build makes a Table from sites. Two sites claiming one domain is a
-// conflict: the domain goes to the site whose name sorts first, so the
-// outcome does not depend on source order, and the conflict is returned.
-func Build(sites []Site) (*Table, []error) {
-	sorted := append([]Site(nil), sites...)
+// claim is one site asking for one host (an exact name or "*.rest").
+type claim struct {
+	site     *Site
+	redirect bool
+}
+
+// Build makes a Table from sites. prev is the table it replaces (nil after
+// a restart): tenants are hostile, so a host never moves from the site
+// that owns it to a newcomer. When several sites claim one host it goes
+// to the site that owned it in prev if that site still claims it, else to
+// the oldest claim (Site.Since), else to the name that sorts first; the
+// outcome never depends on source order. An exact host under another
+// site's wildcard is a contest for that host under the same rule: if the
+// wildcard's owner wins, the exact route is dropped and the host resolves
+// through the wildcard. Redirect hosts are claims like domains. Every
+// contest is returned as an error.
+func Build(sites []Site, prev *Table) (*Table, []error) {
+	sorted := make([]Site, len(sites))
+	copy(sorted, sites)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	t := &Table{exact: map[string]*Route{}, wildcard: map[string]*Route{}, sites: len(sorted)}
-	owner := map[string]string{}
+
+	claims := map[string][]claim{}
+	for i := range sorted {
+		s := &sorted[i]
+		add := func(hosts []string, redirect bool) {
+			for _, h := range hosts {
+				h = normalizeClaim(h)
+				// A site naming a host twice (or as a domain and a
+				// redirect) claims it once, as a domain.
+				if cs := claims[h]; h == "" || len(cs) > 0 && cs[len(cs)-1].site == s {
+					continue
+				}
+				claims[h] = append(claims[h], claim{site: s, redirect: redirect})
+			}
+		}
+		add(s.Domains, false)
+		add(s.Redirects, true)
+	}
+	hosts := make([]string, 0, len(claims))
+	for h := range claims {
+		hosts = append(hosts, h)
+	}
+	sort.Strings(hosts)
+
 	var errs []error
-	for _, s := range sorted {
-		r := &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...),
-			Static: append([]Static(nil), s.Static...), HTTPSOnly: s.HTTPSOnly}
-		errs = t.claim(owner, s.Name, s.Domains, r, errs)
-		if len(s.Redirects) > 0 && len(s.Domains) > 0 {
-			redirect := &Route{Site: s.Name, RedirectTo: strings.ToLower(s.Domains[0]), HTTPSOnly: s.HTTPSOnly}
-			errs = t.claim(owner, s.Name, s.Redirects, redirect, errs)
+	won := map[string]claim{}
+	for _, h := range hosts {
+		cs := claims[h]
+		w := winner(cs, prev.owner(h))
+		won[h] = w
+		if len(cs) > 1 {
+			names := make([]string, len(cs))
+			for i, c := range cs {
+				names[i] = strconv.Quote(c.site.Name)
+			}
+			errs = append(errs, fmt.Errorf("host %q is claimed by sites %s; routing it to %q",
+				h, strings.Join(names, ", "), w.site.Name))
+		}
+	}
+	// An exact host that another site's wildcard covers is contested too:
+	// otherwise a newcomer could take one name under an existing wildcard
+	// simply because exact names are looked up first.
+	for _, h := range hosts {
+		rest, ok := wildcardParent(h)
+		if !ok {
+			continue
+		}
+		wc, covered := won["*."+rest]
+		e := won[h]
+		if !covered || wc.site == e.site {
+			continue
+		}
+		w := winner([]claim{e, wc}, prev.owner(h))
+		if w.site == wc.site {
+			delete(won, h)
+		}
+		errs = append(errs, fmt.Errorf("host %q is claimed by site %q and covered by site %q's wildcard %q; routing it to %q",
+			h, e.site.Name, wc.site.Name, "*."+rest, w.site.Name))
+	}
+
+	routesOf, redirectsOf := map[*Site]*Route{}, map[*Site]*Route{}
+	for _, h := range hosts {
+		c, ok := won[h]
+		if !ok {
+			continue
+		}
+		s := c.site
+		var r *Route
+		if c.redirect {
+			if r = redirectsOf[s]; r == nil {
+				to, ok := redirectTarget(s, won)
+				if !ok {
+					errs = append(errs, fmt.Errorf("redirect host %q of site %q: the site owns none of its domains; not routed", h, s.Name))
+					continue
+				}
+				r = &Route{Site: s.Name, RedirectTo: to, HTTPSOnly: s.HTTPSOnly}
+				redirectsOf[s] = r
+			}
+		} else {
+			if r = routesOf[s]; r == nil {
+				r = &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...), HTTPSOnly: s.HTTPSOnly}
+				for _, st := range s.Static {
+					if st.Root != "" && st.Base != "" && st.Sub != "" {
+						r.Static = append(r.Static, st)
+					}
+				}
+				routesOf[s] = r
+			}
+		}
+		if rest, ok := strings.CutPrefix(h, "*."); ok {
+			t.wildcard[rest] = r
+		} else {
+			t.exact[h] = r
 		}
 	}
 	return t, errs
 }
 
-func (t *Table) claim(owner map[string]string, site string, hosts []string, r *Route, errs []error) []error {
-	for _, d := range hosts {
-		d = strings.ToLower(strings.TrimSuffix(d, "."))
-		if prev, taken := owner[d]; taken {
-			errs = append(errs, fmt.Errorf("domain %q is claimed by sites %q and %q; routing it to %q", d, prev, site, prev))
-			continue
-		}
-		owner[d] = site
-		if rest, ok := strings.CutPrefix(d, "*."); ok {
-			t.wildcard[rest] = r
-		} else {
-			t.exact[d] = r
+// winner picks among claims on one host: the previous owner if it still
+// claims it, else the oldest claim, else the first name.
+func winner(cs []claim, prevOwner string) claim {
+	if prevOwner != "" {
+		for _, c := range cs {
+			if c.site.Name == prevOwner {
+				return c
+			}
 		}
 	}
-	return errs
+	best := cs[0]
+	for _, c := range cs[1:] {
+		a, b := since(c.site), since(best.site)
+		if a < b || a == b && c.site.Name < best.site.Name {
+			best = c
+		}
+	}
+	return best
+}
+
+func since(s *Site) uint64 {
+	if s.Since == 0 {
+		return math.MaxUint64
+	}
+	return s.Since
+}
+
+// redirectTarget is the first of the site's domains that it owns: a
+// redirect must never send visitors to a host another site won.
+func redirectTarget(s *Site, won map[string]claim) (string, bool) {
+	for _, d := range s.Domains {
+		d = normalizeClaim(d)
+		if c, ok := won[d]; ok && c.site == s && !c.redirect && !strings.HasPrefix(d, "*.") {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+func normalizeClaim(h string) string {
+	return strings.ToLower(strings.TrimSuffix(h, "."))
+}
+
+// wildcardParent returns the part of an exact host that a wildcard
+// covering it is keyed by ("a.b.c" -> "b.c").
+func wildcardParent(h string) (string, bool) {
+	if strings.HasPrefix(h, "*.") {
+		return "", false
+	}
+	_, rest, ok := strings.Cut(h, ".")
+	return rest, ok && rest != ""
+}
+
+// owner is the site that served host (exact or "*.rest") in t, or "".
+func (t *Table) owner(host string) string {
+	if t == nil {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(host, "*."); ok {
+		if r, ok := t.wildcard[rest]; ok {
+			return r.Site
+		}
+		return ""
+	}
+	if r, ok := t.LookupNormalized(host); ok {
+		return r.Site
+	}
+	return ""
 }
 
 // Lookup finds the route for a Host header value (port and trailing dot
@@ -182,7 +349,7 @@ type Store struct{ p atomic.Pointer[Table] }
 // source publishes.
 func NewStore() *Store {
 	s := &Store{}
-	t, _ := Build(nil)
+	t, _ := Build(nil, nil)
 	s.p.Store(t)
 	return s
 }
