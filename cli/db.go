@@ -35,7 +35,7 @@ func dbCommand() *cli.Command {
 			},
 			{
 				Name:      "restore",
-				Usage:     "load a dump into the site's database, in one transaction, as the site's role",
+				Usage:     "load a dump into the site's database, in one transaction, logged in as the site itself",
 				ArgsUsage: "SITE",
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "dump file (default stdin)"}},
 				Action:    dbRestore,
@@ -111,8 +111,13 @@ func dbRestore(c *cli.Context) error {
 		defer file.Close()
 		r = file
 	}
-	ctx := c.Context
-	if err := postgres.Restore(ctx, provisionerConfig(c).PGAdminURL, site, r); err != nil {
+	nc, err := nomadClient(c)
+	if err != nil {
+		return err
+	}
+	// The site's own credentials, not the admin's: the dump may be the
+	// site's work, and must not run with more rights than the site has.
+	if err := provisionerConfig(c).Restore(c.Context, nc, site, r); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "restored %s's database at %s\n", site, time.Now().UTC().Format(time.RFC3339))

@@ -3,8 +3,10 @@
 //
 //   - provisioner/postgres gives each site a LOGIN role and a database it
 //     owns on a shared server, closed to every other site (no CONNECT for
-//     PUBLIC, no CREATE in schema public), with a generated password stored
-//     only as a SCRAM-SHA-256 verifier, plus pg_dump/pg_restore backups.
+//     PUBLIC there nor on the "postgres" and template1 databases, no
+//     CREATE in schema public), with a generated password stored only as a
+//     SCRAM-SHA-256 verifier, plus pg_dump backups and pg_restore restores,
+//     which log in as the site itself since a dump may be the site's work.
 //     StartServer runs a private server for tests and the dev cluster.
 //   - provisioner/btrfs gives each site a btrfs subvolume for its files,
 //     owned by the site's uid with a qgroup quota, with read-only

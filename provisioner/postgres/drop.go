@@ -57,8 +57,9 @@ func (a *Admin) DropSite(ctx context.Context, site string) error {
 }
 
 func dropRole(ctx context.Context, conn *pgxpool.Conn, role string) error {
-	// The role may still be connected to other databases (every role can
-	// reach "postgres" by default); DROP ROLE would leave those sessions
+	// The role may still be connected to other databases (an operator may
+	// have granted it CONNECT somewhere, or it connected before hostctl
+	// closed "postgres" to PUBLIC); DROP ROLE would leave those sessions
 	// running under a role that no longer exists.
 	if _, err := conn.Exec(ctx,
 		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role); err != nil {

@@ -43,7 +43,7 @@ func TestDumpDropEnsureRestoreRoundTrip(t *testing.T) {
 
 	// Twice: --clean must make a restore over existing objects work too.
 	for i := range 2 {
-		if err := postgres.Restore(ctx, srv.AdminURL(), "journal", bytes.NewReader(archive)); err != nil {
+		if err := a.Restore(ctx, "journal", fresh, bytes.NewReader(archive)); err != nil {
 			t.Fatalf("restore %d: %v", i+1, err)
 		}
 	}
@@ -71,7 +71,7 @@ func TestRestoreOfGarbageFailsAndChangesNothing(t *testing.T) {
 	if _, err := conn.Exec(ctx, `CREATE TABLE kept (id int)`); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.Restore(ctx, srv.AdminURL(), "intact", bytes.NewReader([]byte("not a dump"))); err == nil {
+	if err := a.Restore(ctx, "intact", cred, bytes.NewReader([]byte("not a dump"))); err == nil {
 		t.Fatal("Restore accepted garbage")
 	}
 	var n int

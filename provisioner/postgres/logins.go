@@ -35,6 +35,10 @@ func (a *Admin) RotateLogin(ctx context.Context, site, current string) (Credenti
 	if err != nil {
 		return Credentials{}, err
 	}
+	// It may make a new login, which must not find them open.
+	if err := a.closeMaintenanceDBs(ctx); err != nil {
+		return Credentials{}, err
+	}
 	cred := Credentials{Role: next, Database: site}
 	err = a.siteConn(ctx, site, func(conn *pgxpool.Conn) error {
 		main, err := lookupLogin(ctx, conn, site, site)

@@ -58,14 +58,16 @@ func TestDropSiteRemovesBothLoginRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	session := mustConnectAs(t, alt)
+	// PUBLIC cannot connect to "postgres", but an operator may grant a
+	// role CONNECT there. A privilege on a shared object also blocks DROP
+	// ROLE unless DropSite clears what the alternate role holds, as it
+	// does for the site role.
+	if _, err := su.Exec(ctx, `GRANT CONNECT, CREATE ON DATABASE postgres TO brief_alt`); err != nil {
+		t.Fatal(err)
+	}
 	elsewhere := alt
 	elsewhere.Database = "postgres"
 	elsewhereSession := mustConnectAs(t, elsewhere)
-	// A privilege on a shared object blocks DROP ROLE unless DropSite
-	// clears what the alternate role holds, as it does for the site role.
-	if _, err := su.Exec(ctx, `GRANT CREATE ON DATABASE postgres TO brief_alt`); err != nil {
-		t.Fatal(err)
-	}
 
 	if err := a.DropSite(ctx, "brief"); err != nil {
 		t.Fatal(err)

@@ -175,7 +175,7 @@ func TestDumpRestoreAfterRotation(t *testing.T) {
 	if err := postgres.Dump(ctx, srv.AdminURL(), "rolled", &dump); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.Restore(ctx, srv.AdminURL(), "rolled", &dump); err != nil {
+	if err := a.Restore(ctx, "rolled", alt, &dump); err != nil {
 		t.Fatal(err)
 	}
 	var v string

@@ -48,7 +48,9 @@ func siteCalls(t *testing.T, a *postgres.Admin, adminURL string) []siteCall {
 		{"RetireLogin", func(s string) error { return a.RetireLogin(ctx, s, s) }},
 		{"DropSite", func(s string) error { return a.DropSite(ctx, s) }},
 		{"Dump", func(s string) error { return postgres.Dump(ctx, adminURL, s, io.Discard) }},
-		{"Restore", func(s string) error { return postgres.Restore(ctx, adminURL, s, bytes.NewReader(nil)) }},
+		{"Restore", func(s string) error {
+			return a.Restore(ctx, s, postgres.Credentials{Role: s, Password: "x"}, bytes.NewReader(nil))
+		}},
 	}
 }
 

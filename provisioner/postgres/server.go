@@ -15,7 +15,8 @@ import (
 
 // Server is a private Postgres for tests and the dev cluster: its own data
 // directory, listening on 127.0.0.1 only, with a generated superuser
-// password and SCRAM authentication for every connection.
+// password, SCRAM authentication for every connection, and CONNECT on
+// "postgres" and template1 revoked from PUBLIC when the cluster is made.
 type Server struct {
 	Dir      string // holds data/, the socket, the log and the password file
 	Port     int
@@ -100,6 +101,14 @@ func initCluster(bin, dir string, acct *account) error {
 	acct.apply(cmd, dir)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("initdb in %s: %w: %s", dir, err, strings.TrimSpace(string(out)))
+	}
+	if err := lockDownCluster(bin, dir, acct); err != nil {
+		// A later start would find PG_VERSION and reuse a cluster whose
+		// maintenance databases are still open to every role.
+		if rmErr := removeNewCluster(dir); rmErr != nil {
+			return fmt.Errorf("%w (and removing the new cluster failed: %v)", err, rmErr)
+		}
+		return err
 	}
 	return nil
 }

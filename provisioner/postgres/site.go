@@ -10,15 +10,22 @@ import (
 
 // EnsureSite makes the server match the desired state for site: a LOGIN
 // role and a database it owns that no other non-superuser role can connect
-// to or create objects in. It is safe to repeat; only a new role gets a
-// password (Created is then true), and a changed ConnLimit is applied, to
-// the alternate login too once RotateLogin has made one.
+// to or create objects in, on a server whose maintenance databases
+// ("postgres", template1) PUBLIC cannot connect to either: it revokes
+// that, with a warning, where it finds it granted. It is safe to repeat;
+// only a new role gets a password (Created is then true), and a changed
+// ConnLimit is applied, to the alternate login too once RotateLogin has
+// made one.
 func (a *Admin) EnsureSite(ctx context.Context, site string, opt Options) (Credentials, error) {
 	if err := checkSite(site); err != nil {
 		return Credentials{}, err
 	}
 	limit, err := opt.connLimit()
 	if err != nil {
+		return Credentials{}, err
+	}
+	// Before any login exists that could use the opening.
+	if err := a.closeMaintenanceDBs(ctx); err != nil {
 		return Credentials{}, err
 	}
 	cred := Credentials{Role: site, Database: site}

@@ -106,9 +106,9 @@ func TestRotatePasswordReplacesOldPassword(t *testing.T) {
 }
 
 // The limit is set on the role (pg_roles.rolconnlimit), not the database:
-// it then caps every session the site's credentials can open, including
-// ones to databases every role may reach by default such as "postgres",
-// which is what a per-tenant resource cap is for. Only the site role can
+// it then caps every session the site's credentials can open, in any
+// database an operator lets it reach, which is what a per-tenant resource
+// cap is for. Only the site role can
 // connect to the site database anyway, so a database limit would add
 // nothing but a second place to keep in sync.
 func TestConnLimitIsAppliedAndChanged(t *testing.T) {
