@@ -19,7 +19,9 @@ func launchCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.IntFlag{Name: "uid", Required: true, Usage: "the site's uid (also its gid)"},
 			&cli.StringSliceFlag{Name: "write", Usage: "another directory the site may write"},
-			&cli.StringFlag{Name: "app", Usage: "the site's code, copied privately into the allocation and used as the working directory"},
+			&cli.StringFlag{Name: "code-root", Usage: "the operator's source tree on this node"},
+			&cli.StringFlag{Name: "code", Usage: "the site's code, relative to --code-root, copied privately into the allocation and used as the working directory"},
+			&cli.StringFlag{Name: "fetched", Usage: "code Nomad fetched into the task, relative to the task dir, copied the same way"},
 			&cli.StringFlag{Name: "python", Usage: "the site's interpreter; a virtualenv of it (with system packages) is put first on PATH"},
 			&cli.StringFlag{Name: "requirements", Usage: "pip requirements file, relative to the app, installed into the virtualenv"},
 			&cli.BoolFlag{Name: "requirements-required", Usage: "fail if the requirements file is missing"},
@@ -27,13 +29,18 @@ func launchCommand() *cli.Command {
 			&cli.IntFlag{Name: "log-file-mb", Value: 5, Usage: "size of each log file, MiB"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := sandbox.RequireStatic(); err != nil {
+				return fmt.Errorf("launch: %w", err)
+			}
 			dirs, err := sandbox.DirsFromEnv()
 			if err != nil {
 				return err
 			}
 			spec := sandbox.Spec{
 				UID:                  c.Int("uid"),
-				App:                  c.String("app"),
+				CodeRoot:             c.String("code-root"),
+				Code:                 c.String("code"),
+				Fetched:              c.String("fetched"),
 				Dirs:                 dirs,
 				ExtraWritable:        c.StringSlice("write"),
 				Python:               c.String("python"),

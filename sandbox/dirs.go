@@ -1,8 +1,11 @@
 package sandbox
 
 import (
-	"os"
+	"errors"
+	"fmt"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockDirs gives the site's uid its task's directories and takes them away
@@ -15,40 +18,75 @@ import (
 // task's. The allocation root stays traversable (0711) so the Nomad client
 // and every task of the allocation reach their own parts; nothing below it
 // can be listed or entered by other uids.
+//
+// Everything below the allocation root may already be the site's (a
+// restarted task, or another task of the allocation that ran first), so
+// each directory is opened through the root's handle without following
+// symlinks and changed through its own descriptor: a site that replaced
+// alloc/logs with a link to /etc gets a failed start, not a chmod of /etc.
 func lockDirs(d Dirs, uid int) error {
-	taskDir := filepath.Dir(d.Task)
 	allocRoot := filepath.Dir(d.Alloc)
+	root, err := openDir(allocRoot)
+	if err != nil {
+		return fmt.Errorf("allocation dir: %w", err)
+	}
+	defer unix.Close(root)
+	var st unix.Stat_t
+	if err := unix.Fstat(root, &st); err != nil {
+		return err
+	}
+	// Only root may create entries next to alloc/ and the task dirs, or a
+	// site could pre-empt them; Nomad makes this directory as root.
+	if st.Uid != 0 {
+		return fmt.Errorf("allocation dir %s belongs to uid %d, not root", allocRoot, st.Uid)
+	}
+	if err := unix.Fchmod(root, 0o711); err != nil {
+		return err
+	}
+	taskDir, err := relBelow(allocRoot, filepath.Dir(d.Task))
+	if err != nil {
+		return err
+	}
+	secrets, err := relBelow(allocRoot, d.Secrets)
+	if err != nil {
+		return err
+	}
 	steps := []struct {
-		path  string
-		owner int // -1: leave the owner (root) alone
-		mode  os.FileMode
+		rel  string
+		mode uint32
 	}{
-		{allocRoot, -1, 0o711},
-		{d.Alloc, uid, 0o700},
-		{filepath.Join(d.Alloc, "data"), uid, 0o700},
-		{filepath.Join(d.Alloc, "tmp"), uid, 0o700},
+		{"alloc", 0o700},
+		{"alloc/data", 0o700},
+		{"alloc/tmp", 0o700},
 		// Logs are written by the launcher's log writer as the site's uid
 		// (see Supervise); others must not read them.
-		{filepath.Join(d.Alloc, "logs"), uid, 0o700},
-		{taskDir, uid, 0o700},
-		{d.Task, uid, 0o700},
-		{filepath.Join(taskDir, "tmp"), uid, 0o700},
+		{"alloc/logs", 0o700},
+		{taskDir, 0o700},
+		{filepath.Join(taskDir, "local"), 0o700},
+		{filepath.Join(taskDir, "tmp"), 0o700},
 		// Secrets are rendered by Nomad (as root) before the task starts;
 		// the site reads them and nobody else can.
-		{d.Secrets, uid, 0o500},
+		{secrets, 0o500},
 	}
 	for _, s := range steps {
-		if _, err := os.Lstat(s.path); os.IsNotExist(err) {
-			continue
-		}
-		if s.owner >= 0 {
-			if err := os.Lchown(s.path, s.owner, s.owner); err != nil {
-				return err
-			}
-		}
-		if err := os.Chmod(s.path, s.mode); err != nil {
-			return err
+		if err := lockDir(root, s.rel, uid, s.mode); err != nil {
+			return fmt.Errorf("%s: %w", s.rel, err)
 		}
 	}
 	return nil
+}
+
+func lockDir(root int, rel string, uid int, mode uint32) error {
+	fd, err := openBeneath(root, rel, unix.O_RDONLY|unix.O_DIRECTORY)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.Fchown(fd, uid, uid); err != nil {
+		return err
+	}
+	return unix.Fchmod(fd, mode)
 }

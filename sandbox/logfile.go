@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // logFile writes one output stream of a task into the files Nomad's log
@@ -18,18 +19,18 @@ type logFile struct {
 	dir, base string // base is "<task>.<stream>"
 	maxFiles  int
 	maxSize   int64
-	uid       int // owner of the files, so the site's own uid can rotate them
 
 	idx  int
 	f    *os.File
 	size int64
 }
 
-func openLogFile(dir, base string, maxFiles int, maxSize int64, uid int) (*logFile, error) {
+// openLogFile is called as the site (see Supervise): the files are its own.
+func openLogFile(dir, base string, maxFiles int, maxSize int64) (*logFile, error) {
 	if maxFiles < 1 || maxSize < 1 {
 		return nil, fmt.Errorf("log rotation needs at least one file of at least one byte")
 	}
-	l := &logFile{dir: dir, base: base, maxFiles: maxFiles, maxSize: maxSize, uid: uid}
+	l := &logFile{dir: dir, base: base, maxFiles: maxFiles, maxSize: maxSize}
 	// A restarted task continues in its newest file, as with logmon.
 	l.idx = max(0, l.newest())
 	if err := l.open(); err != nil {
@@ -61,15 +62,11 @@ func (l *logFile) index(name string) (int, bool) {
 
 func (l *logFile) open() error {
 	path := filepath.Join(l.dir, l.base+"."+strconv.Itoa(l.idx))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	// O_NOFOLLOW: a link planted here is refused rather than written
+	// through, even though as the site it could reach only its own files.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
-	}
-	if os.Geteuid() == 0 {
-		if err := f.Chown(l.uid, l.uid); err != nil {
-			f.Close()
-			return err
-		}
 	}
 	st, err := f.Stat()
 	if err != nil {

@@ -27,9 +27,14 @@ type Spec struct {
 	UID int
 	// Dirs are Nomad's directories for this task, from its environment.
 	Dirs Dirs
-	// App, if set, is the directory holding the site's code; the launcher
-	// runs the command in a private copy of it (see stageApp).
-	App string
+	// CodeRoot and Code, if set, name the site's code on the node: the
+	// directory Code (relative, e.g. "shop/app") below the operator's source
+	// tree CodeRoot. The launcher runs the command in a private copy of it
+	// (see stageCode).
+	CodeRoot, Code string
+	// Fetched, if set, is code Nomad fetched into the task (a git or archive
+	// source), relative to the task dir; copied the same way, as the site.
+	Fetched string
 	// ExtraWritable are further directories the site may write (its media
 	// store, say); everything else on the machine is read-only to it.
 	ExtraWritable []string
@@ -74,30 +79,8 @@ func CheckUID(uid int) error {
 	return nil
 }
 
-// Launch prepares the task and replaces the current process with
-// spec.Argv. It returns only on failure.
-func Launch(spec Spec) error {
-	if err := preflight(spec); err != nil {
-		return err
-	}
-	// Under Supervise this is the second time: idempotent, and cheaper than
-	// telling the child which steps its parent already took.
-	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
-		return fmt.Errorf("closing task directories: %w", err)
-	}
-	workDir := ""
-	if spec.App != "" {
-		dir, err := stageApp(spec.App, spec.Dirs.Alloc, spec.UID)
-		if err != nil {
-			return err
-		}
-		workDir = dir
-	}
-	return dropAndExec(spec, workDir)
-}
-
 // preflight refuses what no launch can do: a uid outside the site range,
-// nothing to run, or not starting as root.
+// nothing to run, not starting as root, or a loader variable around.
 func preflight(spec Spec) error {
 	if err := CheckUID(spec.UID); err != nil {
 		return err
@@ -108,5 +91,8 @@ func preflight(spec Spec) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the launcher must start as root to prepare the task's directories")
 	}
-	return nil
+	if spec.Code != "" && spec.Fetched != "" {
+		return errors.New("the code comes either from the source tree or fetched, not both")
+	}
+	return checkRootEnv(os.Environ())
 }

@@ -14,9 +14,13 @@ import (
 func TestMain(m *testing.M) {
 	if mode := os.Getenv("HOSTCTL_SANDBOX_CHILD"); mode != "" {
 		dirs, err := DirsFromEnv()
-		spec := Spec{UID: siteUID, Dirs: dirs, App: os.Getenv("HOSTCTL_SANDBOX_APP"), Argv: os.Args[1:],
+		spec := Spec{UID: siteUID, Dirs: dirs, Argv: os.Args[1:], Fetched: os.Getenv("HOSTCTL_SANDBOX_FETCHED"),
 			Python: os.Getenv("HOSTCTL_SANDBOX_PYTHON"), Requirements: os.Getenv("HOSTCTL_SANDBOX_REQUIREMENTS"),
 			RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1"}
+		if app := os.Getenv("HOSTCTL_SANDBOX_APP"); app != "" {
+			// The tests' source trees hold one site's code each.
+			spec.CodeRoot, spec.Code = filepath.Dir(app), filepath.Base(app)
+		}
 		switch {
 		case err != nil:
 		case mode == "supervise" && !Supervised():

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
-
-	"github.com/landlock-lsm/go-landlock/landlock"
 )
 
 // Nomad's logmon, one per task, was the largest cost of an idle site:
@@ -42,71 +40,45 @@ var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, sys
 // The child does the launch proper (Launch). The supervisor itself drops
 // to the site's uid and may write only the logs directory. It returns
 // only on failure to start.
+//
+// The logs directory is the site's (it rotates its own files), so the
+// supervisor opens nothing there while it is root: a symlink the site left
+// as gunicorn.stdout.0 would otherwise have root create or append to any
+// file on the node. It starts the child first, then drops privileges, and
+// only then opens the files, as the site, refusing symlinks.
 func Supervise(spec Spec, limits LogLimits) error {
 	if err := preflight(spec); err != nil {
 		return err
 	}
 	task := os.Getenv("NOMAD_TASK_NAME")
-	if task == "" || filepath.Base(task) != task {
+	if task == "" || filepath.Base(task) != task || task == "." || task == ".." {
 		return fmt.Errorf("NOMAD_TASK_NAME is %q; the launcher runs only as a Nomad task", task)
 	}
-	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
-		return fmt.Errorf("closing task directories: %w", err)
-	}
 	logDir := filepath.Join(spec.Dirs.Alloc, "logs")
-	stdout, err := openLogFile(logDir, task+".stdout", limits.MaxFiles, limits.MaxFileSize, spec.UID)
-	if err != nil {
-		return err
-	}
-	stderr, err := openLogFile(logDir, task+".stderr", limits.MaxFiles, limits.MaxFileSize, spec.UID)
-	if err != nil {
-		return err
-	}
-	// Nomad points this process's own output at /dev/null when its log
-	// collection is off: from here on, say what went wrong in the log.
-	fail := func(err error) error {
-		fmt.Fprintf(stderr, "hostctl launch: %v\n", err)
-		return err
-	}
-
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return fail(err)
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return fail(err)
-	}
-	child := exec.Command(self, os.Args[1:]...)
-	child.Env = append(os.Environ(), supervisedEnv+"=1")
-	child.Stdin, child.Stdout, child.Stderr = os.Stdin, outW, errW
-	// The child stays in the supervisor's process group: Nomad signals
-	// only the task's main process (forwarded below), but after the kill
-	// timeout it SIGKILLs the whole group, which must include the site.
-	signals := make(chan os.Signal, 8)
-	signal.Notify(signals, forwarded...)
-	if err := child.Start(); err != nil {
-		return fail(err)
-	}
-	outW.Close()
-	errW.Close()
-
+	child, outR, errR, startErr := startChild(spec)
 	if err := confineToLogs(spec.UID, logDir); err != nil {
-		_ = child.Process.Kill()
-		return fail(err)
+		if child != nil {
+			_ = child.Process.Kill()
+		}
+		return err
+	}
+	stdout, err := openLogFile(logDir, task+".stdout", limits.MaxFiles, limits.MaxFileSize)
+	if err != nil {
+		return err
+	}
+	stderr, err := openLogFile(logDir, task+".stderr", limits.MaxFiles, limits.MaxFileSize)
+	if err != nil {
+		return err
+	}
+	if startErr != nil {
+		// Nomad points this process's own output at /dev/null when its log
+		// collection is off: say what went wrong in the log.
+		fmt.Fprintf(stderr, "hostctl launch: %v\n", startErr)
+		return startErr
 	}
 	copied := make(chan struct{}, 2)
 	go copyLog(outR, stdout, copied)
 	go copyLog(errR, stderr, copied)
-	go func() {
-		for s := range signals {
-			_ = child.Process.Signal(s)
-		}
-	}()
 
 	_ = child.Wait()
 	// Output still in the pipes belongs to the run that just ended; a
@@ -123,13 +95,55 @@ func Supervise(spec Spec, limits LogLimits) error {
 	return nil
 }
 
+// startChild closes the task's directories and starts the launcher again,
+// as root, with its output on pipes and the signals Nomad sends forwarded.
+func startChild(spec Spec) (child *exec.Cmd, outR, errR *os.File, err error) {
+	if err := lockDirs(spec.Dirs, spec.UID); err != nil {
+		return nil, nil, nil, fmt.Errorf("closing task directories: %w", err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer outW.Close()
+	defer errW.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	child = exec.Command(self, os.Args[1:]...)
+	child.Env = append(os.Environ(), supervisedEnv+"=1")
+	child.Stdin, child.Stdout, child.Stderr = os.Stdin, outW, errW
+	// The child stays in the supervisor's process group: Nomad signals
+	// only the task's main process (forwarded below), but after the kill
+	// timeout it SIGKILLs the whole group, which must include the site.
+	signals := make(chan os.Signal, 8)
+	signal.Notify(signals, forwarded...)
+	if err := child.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	go func() {
+		for s := range signals {
+			_ = child.Process.Signal(s)
+		}
+	}()
+	return child, outR, errR, nil
+}
+
 // confineToLogs drops the supervisor to the site's uid and lets it write
-// nothing but the logs directory.
+// nothing but the logs directory, bind no port and signal only its child.
 func confineToLogs(uid int, logDir string) error {
+	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
+		return err
+	}
 	if err := dropPrivileges(uid); err != nil {
 		return err
 	}
-	return landlock.MustConfig(writeAccess).BestEffort().RestrictPaths(landlock.PathAccess(writeAccess, logDir))
+	return confine([]string{logDir}, nil, false)
 }
 
 func copyLog(r *os.File, w *logFile, done chan<- struct{}) {

@@ -113,7 +113,7 @@ func TestLogFileRotation(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "web.stdout.5"), []byte("old\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "web.stdout.x"), []byte("not ours\n"), 0o600)
-	l, err := openLogFile(dir, "web.stdout", 3, 8, os.Getuid())
+	l, err := openLogFile(dir, "web.stdout", 3, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
