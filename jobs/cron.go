@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,9 +26,19 @@ type cronBlock struct {
 // are not sites themselves.
 const MetaCronOf = "hostctl_cron_of"
 
-func decodeCrons(sb siteBlock, s *Site) hcl.Diagnostics {
+// maxSchedule keeps a schedule or time zone to what one plausibly is.
+const maxSchedule = 128
+
+// timeZoneRE is an IANA zone name ("Europe/Paris", "Etc/GMT+1"): Nomad's
+// servers load it from their own zoneinfo, so nothing path-like is taken.
+var timeZoneRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$`)
+
+func decodeCrons(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	headers := blocksOf(sb.Body, "cron", "name")
+	if len(sb.Crons) > lim.MaxCrons {
+		return hcl.Diagnostics{overCount("crons", len(sb.Crons), lim.MaxCrons, "crons", headers[lim.MaxCrons].LabelRanges[0])}
+	}
 	seen := map[string]bool{}
 	for i, c := range sb.Crons {
 		def := headers[i].DefRange
@@ -39,25 +50,33 @@ func decodeCrons(sb siteBlock, s *Site) hcl.Diagnostics {
 			continue
 		}
 		seen[c.Name] = true
-		cr := Cron{Name: c.Name, Schedule: c.Schedule, Command: c.Command, Resources: Resources{CPU: DefaultCPU, MemoryMB: DefaultMemoryMB}}
+		cr := Cron{Name: c.Name, Schedule: c.Schedule, Command: c.Command, Resources: defaultResources(lim)}
 		// Nomad takes five fields; cronexpr alone would also take six or
 		// seven (seconds, years), which Nomad reads differently.
-		if n := len(strings.Fields(c.Schedule)); n != 5 && !strings.HasPrefix(c.Schedule, "@") {
-			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q has %d fields; use five (minute hour day month weekday)", c.Schedule, n), attrRange(c.Body, "schedule", def)))
+		schedRange := attrRange(c.Body, "schedule", def)
+		if i := controlChar(c.Schedule); i >= 0 || len(c.Schedule) > maxSchedule {
+			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q must be a cron expression of at most %d bytes, without control characters", c.Schedule, maxSchedule), schedRange))
+		} else if n := len(strings.Fields(c.Schedule)); n != 5 && !strings.HasPrefix(c.Schedule, "@") {
+			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q has %d fields; use five (minute hour day month weekday)", c.Schedule, n), schedRange))
 		} else if _, err := cronexpr.Parse(c.Schedule); err != nil {
-			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q: %w", c.Schedule, err), attrRange(c.Body, "schedule", def)))
+			diags = append(diags, errAt("Invalid cron schedule", fmt.Errorf("schedule %q: %w", c.Schedule, err), schedRange))
 		}
 		if c.TimeZone != nil {
-			if _, err := time.LoadLocation(*c.TimeZone); err != nil {
-				diags = append(diags, errAt("Invalid cron timezone", err, attrRange(c.Body, "timezone", def)))
+			tzRange := attrRange(c.Body, "timezone", def)
+			if len(*c.TimeZone) > maxSchedule || !timeZoneRE.MatchString(*c.TimeZone) {
+				diags = append(diags, errAt("Invalid cron timezone", fmt.Errorf("timezone %q must be an IANA name such as \"Europe/Paris\"", *c.TimeZone), tzRange))
+			} else if _, err := time.LoadLocation(*c.TimeZone); err != nil {
+				diags = append(diags, errAt("Invalid cron timezone", err, tzRange))
 			}
 			cr.TimeZone = *c.TimeZone
 		}
 		if len(c.Command) == 0 || c.Command[0] == "" {
 			diags = append(diags, errAt("Missing command", fmt.Errorf("cron %q needs command = [\"program\", \"args\"...]", c.Name), attrRange(c.Body, "command", def)))
+		} else {
+			diags = append(diags, checkArgv(c.Body, "command", nil, c.Command, lim, def)...)
 		}
 		p := &processBlock{Memory: c.Memory, CPU: c.CPU, Body: c.Body}
-		diags = append(diags, decodeProcessResources(p, def, &cr.Resources)...)
+		diags = append(diags, decodeProcessResources(p, def, lim, &cr.Resources)...)
 		s.Crons = append(s.Crons, cr)
 	}
 	return diags

@@ -3,6 +3,7 @@ package jobs
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -35,15 +36,10 @@ func writeDiag(b *strings.Builder, d *hcl.Diagnostic, files map[string]*hcl.File
 	r := *d.Subject
 	fmt.Fprintf(b, "%s:%d:%d: %s: %s", r.Filename, r.Start.Line, r.Start.Column, d.Summary, d.Detail)
 	f, ok := files[r.Filename]
-	if !ok {
+	if !ok || f == nil || r.Start.Byte < 0 || r.Start.Byte > len(f.Bytes) {
 		return
 	}
-	lines := strings.Split(string(f.Bytes), "\n")
-	if r.Start.Line < 1 || r.Start.Line > len(lines) {
-		return
-	}
-	line := strings.TrimRight(lines[r.Start.Line-1], "\r")
-	col := max(r.Start.Byte-lineStart(f.Bytes, r.Start.Byte), 0)
+	line, col := quotedLine(f.Bytes, r.Start.Byte)
 	pad := strings.Map(func(c rune) rune {
 		if c == '\t' {
 			return c
@@ -53,12 +49,36 @@ func writeDiag(b *strings.Builder, d *hcl.Diagnostic, files map[string]*hcl.File
 	fmt.Fprintf(b, "\n    %s\n    %s^", line, pad)
 }
 
-func lineStart(src []byte, off int) int {
-	off = min(off, len(src))
-	for off > 0 && src[off-1] != '\n' {
-		off--
+// maxQuotedLine keeps a quoted line readable: a spec may be one line of
+// 256 KiB, and the message would be all of it.
+const maxQuotedLine = 160
+
+// quotedLine is the line of src around byte off, cut to a window of
+// maxQuotedLine bytes with the cuts marked, and off's column in it. It
+// looks no further than the window: a spec with thousands of problems on
+// one long line must not be scanned whole for each.
+func quotedLine(src []byte, off int) (string, int) {
+	from, to := off, off
+	for from > 0 && src[from-1] != '\n' && off-from < maxQuotedLine/2 {
+		from--
 	}
-	return off
+	for to < len(src) && src[to] != '\n' && to-from < maxQuotedLine {
+		to++
+	}
+	for from < off && !utf8.RuneStart(src[from]) {
+		from++
+	}
+	for to > off && to < len(src) && !utf8.RuneStart(src[to]) {
+		to--
+	}
+	line, col := string(src[from:to]), off-from
+	if from > 0 && src[from-1] != '\n' {
+		line, col = "…"+line, col+len("…")
+	}
+	if to < len(src) && src[to] != '\n' && src[to] != '\r' {
+		line += "…"
+	}
+	return strings.TrimRight(line, "\r"), col
 }
 
 func errAt(summary string, err error, r hcl.Range) *hcl.Diagnostic {

@@ -3,7 +3,6 @@ package jobs
 import (
 	"fmt"
 	"regexp"
-	"strings"
 )
 
 // A site name ends up in Nomad job IDs, Consul service names, Unix user
@@ -36,35 +35,14 @@ func CheckSiteName(name string) error {
 	return nil
 }
 
-var domainLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// CheckDomain reports why d cannot be routed, or nil. A leading "*." makes
-// a wildcard that matches exactly one more label.
-func CheckDomain(d string) error {
-	host := strings.TrimPrefix(d, "*.")
-	if d != strings.ToLower(d) {
-		return fmt.Errorf("domain %q must be lowercase", d)
-	}
-	if len(host) == 0 || len(host) > 253 {
-		return fmt.Errorf("domain %q must be 1 to 253 characters", d)
-	}
-	labels := strings.Split(host, ".")
-	for _, l := range labels {
-		if !domainLabelRE.MatchString(l) {
-			return fmt.Errorf("domain %q has an invalid label %q", d, l)
-		}
-	}
-	if strings.HasPrefix(d, "*.") && len(labels) < 2 {
-		return fmt.Errorf("wildcard domain %q must cover at least two labels", d)
-	}
-	return nil
-}
-
 var wsgiRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:[A-Za-z_][A-Za-z0-9_]*)?$`)
+
+// maxWSGI keeps the target to what a Python dotted path plausibly is.
+const maxWSGI = 256
 
 // CheckWSGI reports why s is not a gunicorn "module:callable" target.
 func CheckWSGI(s string) error {
-	if !wsgiRE.MatchString(s) {
+	if len(s) > maxWSGI || !wsgiRE.MatchString(s) {
 		return fmt.Errorf("wsgi %q must look like \"package.module:callable\"", s)
 	}
 	return nil

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +16,8 @@ site "hello" {
   wsgi    = "app:application"
 }
 `
-	sites, err := Parse("testdata/site.hcl", []byte(src))
+	o := testOptions(t, "hello")
+	sites, err := ParseSource("testdata/site.hcl", []byte(src), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,13 +25,14 @@ site "hello" {
 		t.Fatalf("sites = %d, want %d", got, want)
 	}
 	s := sites[0]
-	wantDir, _ := filepath.Abs("testdata/app")
+	wantDir := filepath.Join(o.SourceRoot, "hello", "app")
 	checks := []struct {
 		name      string
 		got, want any
 	}{
 		{"name", s.Name, "hello"},
 		{"app dir", s.AppDir, wantDir},
+		{"code root", s.CodeRoot, o.SourceRoot},
 		{"wsgi", s.WSGI, "app:application"},
 		{"domains", strings.Join(s.Domains, ","), "hello.localhost,*.hello.example.com"},
 		{"instances", s.Web.Instances, DefaultInstances},
@@ -68,7 +69,7 @@ site "b" {
   wsgi    = "app"
 }
 `
-	sites, err := Parse("testdata/site.hcl", []byte(src))
+	sites, err := ParseSource("testdata/site.hcl", []byte(src), testOptions(t, "a", "b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +108,8 @@ func TestParseRejects(t *testing.T) {
 		{"bad wsgi", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app; rm -rf /\"\n  app = \"app\"\n}", []string{"bad.hcl:3:10", "Invalid wsgi"}},
 		{"missing app dir", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"nope\"\n}", []string{"bad.hcl:4:9", "does not exist"}},
 		{"user is assigned", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  user = \"root\"\n}", []string{"bad.hcl:5:3", `"user" is not expected`}},
-		{"workers", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    workers = 0\n  }\n}", []string{"bad.hcl:6:15", "between 1 and 64"}},
-		{"cpu", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    cpu = 0\n  }\n}", []string{"bad.hcl:6:11", "between 1 and 64000"}},
+		{"workers", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    workers = 0\n  }\n}", []string{"bad.hcl:6:15", "must be at least 1"}},
+		{"cpu", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"web\" {\n    cpu = 0\n  }\n}", []string{"bad.hcl:6:11", "must be at least 1"}},
 		{"other process", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  process \"celery\" {\n  }\n}", []string{"bad.hcl:5:3", "needs command"}},
 		{"health", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n  health {\n    interval = \"soon\"\n  }\n}", []string{"bad.hcl:6:16", "Invalid interval"}},
 		{"dup domain", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}\nsite \"y\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
@@ -116,9 +117,10 @@ func TestParseRejects(t *testing.T) {
 		{"dup site", "site \"x\" {\n  domains = [\"x.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}\nsite \"x\" {\n  domains = [\"z.localhost\"]\n  wsgi = \"app\"\n  app = \"app\"\n}",
 			[]string{"bad.hcl:6:6", "declared more than once"}},
 	}
+	o := testOptions(t, "x", "y", "z")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sites, err := Parse("testdata/bad.hcl", []byte(c.src))
+			sites, err := ParseSource("testdata/bad.hcl", []byte(c.src), o)
 			if err == nil {
 				t.Fatalf("accepted: %+v", sites)
 			}
@@ -138,14 +140,18 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
+// The examples are laid out as a source tree: examples/<site> holds the
+// code of site <site>.
 func TestParseFileExamples(t *testing.T) {
 	for _, f := range []string{"../examples/hello/site.hcl", "../examples/django/site.hcl"} {
 		t.Run(f, func(t *testing.T) {
-			if _, err := os.Stat(f); err != nil {
+			sites, err := ParseWith(f, Options{SourceRoot: "../examples"})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := ParseFile(f); err != nil {
-				t.Fatal(err)
+			want, _ := filepath.Abs(filepath.Dir(f))
+			if sites[0].AppDir != want {
+				t.Errorf("app dir = %s, want %s", sites[0].AppDir, want)
 			}
 		})
 	}

@@ -26,12 +26,18 @@ type processBlock struct {
 
 const webProcess = "web"
 
-func decodeProcesses(sb siteBlock, s *Site) hcl.Diagnostics {
+// allocDirName is the directory Nomad shares between an allocation's
+// tasks, beside one directory per task: a task of that name would be
+// given the shared directory as its own.
+const allocDirName = "alloc"
+
+func decodeProcesses(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	s.Web = Web{Instances: DefaultInstances, Workers: DefaultWorkers, Threads: DefaultThreads, Timeout: DefaultTimeout,
-		Resources: Resources{CPU: DefaultCPU, MemoryMB: DefaultMemoryMB}}
+		Resources: defaultResources(lim)}
 	headers := blocksOf(sb.Body, "process", "name")
 	seen := map[string]bool{}
+	others := 0
 	for i, p := range sb.Processes {
 		def := headers[i].DefRange
 		if seen[p.Name] {
@@ -44,13 +50,24 @@ func decodeProcesses(sb siteBlock, s *Site) hcl.Diagnostics {
 			continue
 		}
 		if p.Name == webProcess {
-			diags = append(diags, decodeWeb(p, def, &s.Web)...)
+			diags = append(diags, decodeWeb(p, def, lim, &s.Web)...)
 			continue
 		}
+		if others++; others > lim.MaxProcesses {
+			n := 0
+			for _, q := range sb.Processes {
+				if q.Name != webProcess {
+					n++
+				}
+			}
+			return append(diags, overCount("processes besides web", n, lim.MaxProcesses, "processes", headers[i].LabelRanges[0]))
+		}
 		proc := Process{Name: p.Name, Command: p.Command, Instances: DefaultInstances,
-			Resources: Resources{CPU: DefaultCPU, MemoryMB: DefaultMemoryMB}}
+			Resources: defaultResources(lim)}
 		if len(p.Command) == 0 || p.Command[0] == "" {
 			diags = append(diags, errAt("Missing command", fmt.Errorf("process %q needs command = [\"program\", \"args\"...]", p.Name), def))
+		} else {
+			diags = append(diags, checkArgv(p.Body, "command", nil, p.Command, lim, def)...)
 		}
 		for _, webOnly := range []struct {
 			name string
@@ -62,70 +79,126 @@ func decodeProcesses(sb siteBlock, s *Site) hcl.Diagnostics {
 		}
 		if p.Instances != nil {
 			proc.Instances = *p.Instances
-			diags = append(diags, checkRange(p.Body, "instances", *p.Instances, 0, 64, def)...)
+			diags = append(diags, checkCapped(p.Body, "instances", *p.Instances, 0, lim.MaxInstances, "instances", def)...)
 		}
-		diags = append(diags, decodeProcessResources(p, def, &proc.Resources)...)
+		diags = append(diags, decodeProcessResources(p, def, lim, &proc.Resources)...)
 		s.Processes = append(s.Processes, proc)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, checkTotalInstances(sb, headers, lim, s)...)
 	}
 	return diags
 }
 
-// Process names become Nomad task group names next to "web".
+// defaultResources are what a process or cron left at the defaults gets:
+// no more than the operator's caps, which may be below them.
+func defaultResources(lim Limits) Resources {
+	return Resources{CPU: min(DefaultCPU, lim.MaxCPU), MemoryMB: min(DefaultMemoryMB, int(lim.MaxMemory>>20))}
+}
+
+// checkTotalInstances caps what one site reserves over all its processes,
+// at the instances that go over the cap.
+func checkTotalInstances(sb siteBlock, headers hcl.Blocks, lim Limits, s *Site) hcl.Diagnostics {
+	total := s.Web.Instances
+	for _, p := range s.Processes {
+		total += p.Instances
+	}
+	if total <= lim.MaxTotalInstances {
+		return nil
+	}
+	sum := s.Web.Instances
+	r := sb.Body.MissingItemRange()
+	for i, p := range sb.Processes {
+		if p.Name == webProcess {
+			if sum > lim.MaxTotalInstances {
+				r = attrRange(p.Body, "instances", headers[i].DefRange)
+				break
+			}
+			continue
+		}
+		n := DefaultInstances
+		if p.Instances != nil {
+			n = *p.Instances
+		}
+		if sum += n; sum > lim.MaxTotalInstances {
+			r = attrRange(p.Body, "instances", headers[i].DefRange)
+			break
+		}
+	}
+	return hcl.Diagnostics{errAt("Limit exceeded", fmt.Errorf("the site's processes have %d instances together; this cluster's limit is %d (limits: total_instances)", total, lim.MaxTotalInstances), r)}
+}
+
+// Process names become Nomad task group and task names next to "web". A
+// process named like the web group's own tasks ("release", "gunicorn")
+// is a group of its own and collides with nothing; "alloc" does.
 func checkProcessName(name string) error {
 	if !siteNameRE.MatchString(name) {
 		return fmt.Errorf("process name %q must be a lowercase DNS label", name)
 	}
+	if name == allocDirName {
+		return fmt.Errorf("%q is the directory Nomad shares between an allocation's tasks", name)
+	}
 	return nil
 }
 
-func decodeWeb(p *processBlock, def hcl.Range, w *Web) hcl.Diagnostics {
+func decodeWeb(p *processBlock, def hcl.Range, lim Limits, w *Web) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if p.Command != nil {
 		diags = append(diags, errAt("Command on the web process", fmt.Errorf("process \"web\" runs gunicorn with the site's wsgi; it takes no command"), attrRange(p.Body, "command", def)))
 	}
 	for _, f := range []struct {
-		name   string
-		src    *int
-		dst    *int
-		lo, hi int
+		name      string
+		src       *int
+		dst       *int
+		lo, hi    int
+		limitName string
 	}{
-		{"instances", p.Instances, &w.Instances, 0, 64},
-		{"workers", p.Workers, &w.Workers, 1, 64},
-		{"threads", p.Threads, &w.Threads, 1, 64},
-		{"max_requests", p.MaxRequests, &w.MaxRequests, 0, 1_000_000},
+		{"instances", p.Instances, &w.Instances, 0, lim.MaxInstances, "instances"},
+		{"workers", p.Workers, &w.Workers, 1, lim.MaxWorkers, "workers"},
+		{"threads", p.Threads, &w.Threads, 1, lim.MaxThreads, "threads"},
 	} {
 		if f.src != nil {
 			*f.dst = *f.src
-			diags = append(diags, checkRange(p.Body, f.name, *f.src, f.lo, f.hi, def)...)
+			diags = append(diags, checkCapped(p.Body, f.name, *f.src, f.lo, f.hi, f.limitName, def)...)
 		}
+	}
+	if p.MaxRequests != nil {
+		w.MaxRequests = *p.MaxRequests
+		diags = append(diags, checkRange(p.Body, "max_requests", *p.MaxRequests, 0, 1_000_000, def)...)
 	}
 	if p.Timeout != nil {
 		diags = append(diags, parseDuration(p.Body, "timeout", *p.Timeout, "1s", "1h", &w.Timeout, def)...)
 	}
-	return append(diags, decodeProcessResources(p, def, &w.Resources)...)
+	return append(diags, decodeProcessResources(p, def, lim, &w.Resources)...)
 }
 
-func decodeProcessResources(p *processBlock, def hcl.Range, r *Resources) hcl.Diagnostics {
+func decodeProcessResources(p *processBlock, def hcl.Range, lim Limits, r *Resources) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if p.CPU != nil {
 		r.CPU = *p.CPU
 		// Nomad's own floor is 1 MHz; a node of mostly idle sites is
 		// limited by its CPU reservations long before by CPU use, so an
 		// operator may want to go that low (docs/benchmarks.md).
-		diags = append(diags, checkRange(p.Body, "cpu", *p.CPU, 1, 64_000, def)...)
+		diags = append(diags, checkCapped(p.Body, "cpu", *p.CPU, 1, lim.MaxCPU, "cpu", def)...)
 	}
 	if p.Memory != nil {
+		rng := attrRange(p.Body, "memory", def)
 		if b, err := parseSize(*p.Memory); err != nil {
-			diags = append(diags, errAt("Invalid memory", err, attrRange(p.Body, "memory", def)))
+			diags = append(diags, errAt("Invalid memory", err, rng))
 		} else if r.MemoryMB = mebibytes(b); r.MemoryMB < 16 {
-			diags = append(diags, errAt("Invalid memory", fmt.Errorf("memory %s is below 16MiB, too little for a Python process", *p.Memory), attrRange(p.Body, "memory", def)))
+			diags = append(diags, errAt("Invalid memory", fmt.Errorf("memory %s is below 16MiB, too little for a Python process", *p.Memory), rng))
+		} else if b > lim.MaxMemory {
+			diags = append(diags, overLimit("memory", *p.Memory, "memory", showBytes(lim.MaxMemory), rng))
 		}
 	}
 	if p.MemoryMax != nil {
+		rng := attrRange(p.Body, "memory_max", def)
 		if b, err := parseSize(*p.MemoryMax); err != nil {
-			diags = append(diags, errAt("Invalid memory_max", err, attrRange(p.Body, "memory_max", def)))
+			diags = append(diags, errAt("Invalid memory_max", err, rng))
 		} else if r.MemoryMaxMB = mebibytes(b); r.MemoryMaxMB < r.MemoryMB {
-			diags = append(diags, errAt("Invalid memory_max", fmt.Errorf("memory_max %s is below memory (%d MiB)", *p.MemoryMax, r.MemoryMB), attrRange(p.Body, "memory_max", def)))
+			diags = append(diags, errAt("Invalid memory_max", fmt.Errorf("memory_max %s is below memory (%d MiB)", *p.MemoryMax, r.MemoryMB), rng))
+		} else if b > lim.MaxMemoryMax {
+			diags = append(diags, overLimit("memory_max", *p.MemoryMax, "memory_max", showBytes(lim.MaxMemoryMax), rng))
 		}
 	}
 	return diags

@@ -15,10 +15,14 @@ type Site struct {
 	// the first domain (the old name of a site, the bare apex).
 	Redirects []string
 	// AppDir is the absolute directory holding the site's code when it
-	// comes from a path on the node; relative paths in the spec are taken
-	// from the spec file's own directory, so a spec means the same wherever
-	// it is applied. It is empty when Source fetches the code instead.
+	// comes from the operator's source tree: CodeRoot/<site>/<app>, where
+	// the spec's app (or source path) is relative and cannot climb out.
+	// It is empty when Source fetches the code instead.
 	AppDir string
+	// CodeRoot is the source tree AppDir is in (Options.SourceRoot, made
+	// absolute), so that the launcher can check the code is inside it;
+	// empty when Source fetches the code.
+	CodeRoot string
 	// Source is where the code comes from when it is not a local path: a
 	// git repository at a ref, or an archive, fetched by Nomad for each
 	// instance.
@@ -120,8 +124,8 @@ type Health struct {
 
 // Static maps a URL prefix to a directory the router may serve from disk.
 type Static struct {
-	URL string
-	Dir string // absolute
+	URL string // "/" + segments of [A-Za-z0-9._~-] + "/"
+	Dir string // absolute, inside AppDir
 }
 
 // Constraint is a Nomad placement constraint.

@@ -13,6 +13,9 @@ import (
 // guess either way is a silent misconfiguration.
 func parseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
+	if len(t) > 32 {
+		return 0, fmt.Errorf("size %.32q... is not a size such as \"256MiB\"", s)
+	}
 	if t == "" || unicode.IsDigit(rune(t[len(t)-1])) {
 		return 0, fmt.Errorf("size %q needs a unit, e.g. \"256MiB\" or \"1GiB\"", s)
 	}

@@ -26,19 +26,19 @@ type sourceBlock struct {
 
 // decodeCode fills in where the site's code comes from and what it runs
 // on: the source, the interpreter and the requirements file.
-func decodeCode(sb siteBlock, baseDir string, def hcl.Range, s *Site) hcl.Diagnostics {
+func decodeCode(sb siteBlock, def hcl.Range, o Options, s *Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch {
 	case sb.App != nil && sb.Source != nil:
 		diags = append(diags, errAt("Conflicting code locations", fmt.Errorf("set either app or a source block, not both"), attrRange(sb.Body, "app", def)))
 	case sb.Source != nil:
-		diags = append(diags, decodeSource(sb.Source, baseDir, blocksOf(sb.Body, "source")[0].DefRange, s)...)
+		diags = append(diags, decodeSource(sb.Source, blocksOf(sb.Body, "source")[0].DefRange, o, s)...)
 	default:
 		dir := "."
 		if sb.App != nil {
 			dir = *sb.App
 		}
-		s.AppDir, diags = localDir(dir, baseDir, attrRange(sb.Body, "app", def))
+		diags = append(diags, localCode(dir, o, s, attrRange(sb.Body, "app", def))...)
 	}
 
 	s.Python = DefaultPython
@@ -53,7 +53,8 @@ func decodeCode(sb siteBlock, baseDir string, def hcl.Range, s *Site) hcl.Diagno
 		s.Requirements, s.RequirementsRequired = *sb.Requirements, true
 		if err := checkRelPath(s.Requirements); err != nil {
 			diags = append(diags, errAt("Invalid requirements", err, attrRange(sb.Body, "requirements", def)))
-		} else if s.AppDir != "" {
+		} else if fi, err := os.Stat(s.AppDir); s.AppDir != "" && err == nil && fi.IsDir() {
+			// Only where the code is here to look at (see localCode).
 			if fi, err := os.Stat(filepath.Join(s.AppDir, s.Requirements)); err != nil || !fi.Mode().IsRegular() {
 				diags = append(diags, errAt("Invalid requirements", fmt.Errorf("%s is not a file in the app directory %s", s.Requirements, s.AppDir), attrRange(sb.Body, "requirements", def)))
 			}
@@ -62,7 +63,7 @@ func decodeCode(sb siteBlock, baseDir string, def hcl.Range, s *Site) hcl.Diagno
 	return diags
 }
 
-func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Diagnostics {
+func decodeSource(b *sourceBlock, def hcl.Range, o Options, s *Site) hcl.Diagnostics {
 	set := 0
 	for _, p := range []*string{b.Path, b.Git, b.Archive} {
 		if p != nil {
@@ -85,9 +86,7 @@ func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Di
 		return diags
 	}
 	if b.Path != nil {
-		var d hcl.Diagnostics
-		s.AppDir, d = localDir(*b.Path, baseDir, attrRange(b.Body, "path", def))
-		return d
+		return localCode(*b.Path, o, s, attrRange(b.Body, "path", def))
 	}
 	src := &Source{}
 	if b.Dir != nil {
@@ -98,7 +97,7 @@ func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Di
 	}
 	if b.Git != nil {
 		src.Git = *b.Git
-		if err := CheckGitURL(src.Git); err != nil {
+		if err := checkGitURL(src.Git, o.TrustedSourceHosts); err != nil {
 			diags = append(diags, errAt("Invalid git URL", err, attrRange(b.Body, "git", def)))
 		}
 		if b.Ref == nil {
@@ -111,10 +110,14 @@ func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Di
 		}
 	} else {
 		src.Archive = *b.Archive
-		if err := CheckArchiveURL(src.Archive); err != nil {
+		if err := checkArchiveURL(src.Archive, o.TrustedSourceHosts); err != nil {
 			diags = append(diags, errAt("Invalid archive URL", err, attrRange(b.Body, "archive", def)))
 		}
-		if b.Checksum != nil {
+		if b.Checksum == nil {
+			// Without one, whoever controls the URL (or the path to it)
+			// decides what runs as the site.
+			diags = append(diags, errAt("Missing checksum", fmt.Errorf("archive sources need checksum = \"sha256:...\", so that what runs is what was reviewed"), def))
+		} else {
 			src.Checksum = *b.Checksum
 			if err := CheckChecksum(src.Checksum); err != nil {
 				diags = append(diags, errAt("Invalid checksum", err, attrRange(b.Body, "checksum", def)))
@@ -125,21 +128,6 @@ func decodeSource(b *sourceBlock, baseDir string, def hcl.Range, s *Site) hcl.Di
 	return diags
 }
 
-// localDir resolves a code directory on this machine, relative to the spec.
-func localDir(dir, baseDir string, r hcl.Range) (string, hcl.Diagnostics) {
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(baseDir, dir)
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return dir, hcl.Diagnostics{errAt("Invalid app directory", err, r)}
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return dir, hcl.Diagnostics{errAt("Invalid app directory", fmt.Errorf("app directory %s does not exist or is not a directory", dir), r)}
-	}
-	return dir, nil
-}
-
 var pythonRE = regexp.MustCompile(`^/[A-Za-z0-9._/+-]*/python[0-9.]*$`)
 
 // CheckPython reports why p cannot be a site's interpreter. It must be an
@@ -147,20 +135,38 @@ var pythonRE = regexp.MustCompile(`^/[A-Za-z0-9._/+-]*/python[0-9.]*$`)
 // and on Debian the python3 found there may not be the one with the
 // system's packages.
 func CheckPython(p string) error {
-	if !pythonRE.MatchString(p) || path.Clean(p) != p {
+	if len(p) > maxRelPath || !pythonRE.MatchString(p) || path.Clean(p) != p {
 		return fmt.Errorf("python %q must be an absolute path to an interpreter such as /usr/bin/python3 or /usr/bin/python3.11", p)
 	}
 	return nil
 }
 
+// maxURL keeps source URLs to what a real one is; they are stored in the
+// job and passed to git and go-getter.
+const maxURL = 2048
+
 // CheckGitURL accepts the URL forms git and go-getter both understand
-// without a shell: https, http, ssh and scp-like git@host:path.
-func CheckGitURL(raw string) error {
-	if strings.HasPrefix(raw, "git@") && !strings.Contains(raw, "://") {
-		if strings.ContainsAny(raw, " \t\n?#") || !strings.Contains(raw, ":") {
+// without a shell: https, http, ssh and scp-like git@host:path, with the
+// host rules of checkSourceHost and no trusted hosts.
+func CheckGitURL(raw string) error { return checkGitURL(raw, nil) }
+
+var bareUserRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*$`)
+
+func checkGitURL(raw string, trusted []string) error {
+	if err := checkURLText(raw); err != nil {
+		return fmt.Errorf("git URL %w", err)
+	}
+	if !strings.Contains(raw, "://") {
+		user, host, repo, ok := splitSCP(raw)
+		switch {
+		case !ok || repo == "":
 			return fmt.Errorf("git URL %q: scp-like URLs look like git@host:owner/repo.git", raw)
+		case strings.Contains(user, ":"):
+			return fmt.Errorf("git URL %q: %s", raw, credentialsAdvice)
+		case !bareUserRE.MatchString(user):
+			return fmt.Errorf("git URL %q: the user must be a plain name such as git", raw)
 		}
-		return nil
+		return checkSourceHost(host, host, trusted)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -171,8 +177,58 @@ func CheckGitURL(raw string) error {
 		return fmt.Errorf("git URL %q: use https://, http://, ssh:// or git@host:path", raw)
 	case u.Host == "" || u.Path == "" || u.Path == "/":
 		return fmt.Errorf("git URL %q needs a host and a repository path", raw)
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return fmt.Errorf("git URL %q: give the ref as ref = \"...\", not in the URL", raw)
+	}
+	if err := checkURLUser(u); err != nil {
+		return fmt.Errorf("git URL %q: %w", raw, err)
+	}
+	return checkSourceHost(u.Hostname(), u.Host, trusted)
+}
+
+const credentialsAdvice = "credentials belong in secrets, not in the spec (they would be stored in the job)"
+
+// checkURLUser allows only ssh's bare user name (git@): a user in an
+// http(s) URL is a token, and a password is a password.
+func checkURLUser(u *url.URL) error {
+	if u.User == nil {
+		return nil
+	}
+	if _, hasPassword := u.User.Password(); hasPassword || u.Scheme != "ssh" {
+		return fmt.Errorf("%s", credentialsAdvice)
+	}
+	if !bareUserRE.MatchString(u.User.Username()) {
+		return fmt.Errorf("the user must be a plain name such as git")
+	}
+	return nil
+}
+
+// splitSCP splits git's scp-like syntax, user@host:path (host may be a
+// bracketed IPv6 address).
+func splitSCP(raw string) (user, host, repo string, ok bool) {
+	user, rest, ok := strings.Cut(raw, "@")
+	if !ok {
+		return "", "", "", false
+	}
+	if strings.HasPrefix(rest, "[") {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 || end+1 >= len(rest) || rest[end+1] != ':' {
+			return "", "", "", false
+		}
+		return user, rest[1:end], rest[end+2:], true
+	}
+	host, repo, ok = strings.Cut(rest, ":")
+	return user, host, repo, ok && host != ""
+}
+
+// checkURLText refuses what no URL needs and a command line or a log
+// would read differently: spaces, control characters, huge lengths.
+func checkURLText(raw string) error {
+	switch {
+	case len(raw) > maxURL:
+		return fmt.Errorf("is %d bytes; the limit is %d", len(raw), maxURL)
+	case controlChar(raw) >= 0 || strings.ContainsAny(raw, " \\"):
+		return fmt.Errorf("%q has a space, a backslash or a control character", raw)
 	}
 	return nil
 }
@@ -192,8 +248,14 @@ func CheckGitRef(ref string) error {
 var archiveExts = []string{".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".zip"}
 
 // CheckArchiveURL accepts http(s) URLs of archives go-getter unpacks by
-// their extension.
-func CheckArchiveURL(raw string) error {
+// their extension, with the host rules of checkSourceHost and no trusted
+// hosts.
+func CheckArchiveURL(raw string) error { return checkArchiveURL(raw, nil) }
+
+func checkArchiveURL(raw string, trusted []string) error {
+	if err := checkURLText(raw); err != nil {
+		return fmt.Errorf("archive URL %w", err)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("archive URL %q: %v", raw, err)
@@ -201,8 +263,14 @@ func CheckArchiveURL(raw string) error {
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("archive URL %q must be an http:// or https:// URL", raw)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		return fmt.Errorf("archive URL %q: give the checksum as checksum = \"sha256:...\", not in the URL", raw)
+	}
+	if err := checkURLUser(u); err != nil {
+		return fmt.Errorf("archive URL %q: %w", raw, err)
+	}
+	if err := checkSourceHost(u.Hostname(), u.Host, trusted); err != nil {
+		return err
 	}
 	for _, ext := range archiveExts {
 		if strings.HasSuffix(u.Path, ext) {
@@ -218,15 +286,6 @@ var checksumRE = regexp.MustCompile(`^(md5:[0-9a-f]{32}|sha1:[0-9a-f]{40}|sha256
 func CheckChecksum(c string) error {
 	if !checksumRE.MatchString(c) {
 		return fmt.Errorf("checksum %q must look like sha256:<64 lowercase hex digits>", c)
-	}
-	return nil
-}
-
-// checkRelPath accepts a relative path that stays inside its root.
-func checkRelPath(p string) error {
-	c := path.Clean(p)
-	if p == "" || path.IsAbs(p) || c == ".." || strings.HasPrefix(c, "../") || strings.ContainsAny(p, "\x00\n") {
-		return fmt.Errorf("%q must be a relative path inside the code", p)
 	}
 	return nil
 }

@@ -75,12 +75,13 @@ site "shop" {
 `
 
 func TestParseEverySetting(t *testing.T) {
-	sites, err := Parse("testdata/shop.hcl", []byte(fullSpec))
+	o := testOptions(t, "shop")
+	sites, err := ParseSource("testdata/shop.hcl", []byte(fullSpec), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := sites[0]
-	appDir, _ := filepath.Abs("testdata/app")
+	appDir := filepath.Join(o.SourceRoot, "shop", "app")
 	checks := []struct {
 		name      string
 		got, want any
@@ -113,11 +114,13 @@ func TestParseEverySetting(t *testing.T) {
 }
 
 func TestVarOverrides(t *testing.T) {
-	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "app"), 0o755)
-	spec := filepath.Join(dir, "shop.hcl")
-	os.WriteFile(spec, []byte(fullSpec), 0o644)
-	sites, err := ParsePath(spec, map[string]string{"env_name": "prod", "web_instances": "5"})
+	root := sourceTree(t, "shop")
+	spec := filepath.Join(t.TempDir(), "shop.hcl")
+	if err := os.WriteFile(spec, []byte(fullSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	with := func(vars map[string]string) Options { return Options{Vars: vars, SourceRoot: root} }
+	sites, err := ParseWith(spec, with(map[string]string{"env_name": "prod", "web_instances": "5"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +130,10 @@ func TestVarOverrides(t *testing.T) {
 	if got := sites[0].Web.Instances; got != 5 {
 		t.Errorf("instances = %d, want the --var value converted to a number", got)
 	}
-	if _, err := ParsePath(spec, map[string]string{"web_instances": "many"}); err == nil || !strings.Contains(err.Error(), "--var web_instances") {
+	if _, err := ParseWith(spec, with(map[string]string{"web_instances": "many"})); err == nil || !strings.Contains(err.Error(), "--var web_instances") {
 		t.Errorf("non-numeric --var for a number: %v", err)
 	}
-	if _, err := ParsePath(spec, map[string]string{"nope": "1"}); err == nil || !strings.Contains(err.Error(), "no variable \"nope\"") {
+	if _, err := ParseWith(spec, with(map[string]string{"nope": "1"})); err == nil || !strings.Contains(err.Error(), "no variable \"nope\"") {
 		t.Errorf("unknown --var: %v", err)
 	}
 }
@@ -139,7 +142,7 @@ func TestVarOverrides(t *testing.T) {
 // another, and names and domains must be unique across all of them.
 func TestParseDirectory(t *testing.T) {
 	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "app"), 0o755)
+	o := testOptions(t, "a", "b", "c")
 	os.WriteFile(filepath.Join(dir, "vars.hcl"), []byte(`variable "apex" { default = "example.org" }`), 0o644)
 	os.WriteFile(filepath.Join(dir, "a.hcl"), []byte(`site "a" {
   domains = ["a.${var.apex}"]
@@ -152,7 +155,7 @@ func TestParseDirectory(t *testing.T) {
   wsgi = "app"
 }`), 0o644)
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a spec"), 0o644)
-	sites, err := ParsePath(dir, nil)
+	sites, err := ParseWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +171,7 @@ func TestParseDirectory(t *testing.T) {
   app = "app"
   wsgi = "app"
 }`), 0o644)
-	if _, err := ParsePath(dir, nil); err == nil || !strings.Contains(err.Error(), "c.hcl:1") || !strings.Contains(err.Error(), `claimed by sites "a" and "c"`) {
+	if _, err := ParseWith(dir, o); err == nil || !strings.Contains(err.Error(), "c.hcl:1") || !strings.Contains(err.Error(), `claimed by sites "a" and "c"`) {
 		t.Errorf("domain clash across files: %v", err)
 	}
 }
@@ -197,7 +200,7 @@ func TestSpecRejects(t *testing.T) {
 		{"dir escapes", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n    dir = \"../..\"\n  }\n"), []string{"bad.hcl:7:11", "relative path inside"}},
 		{"relative python", site("  python = \"python3\"\n"), []string{"bad.hcl:5:12", "absolute path"}},
 		{"missing requirements", site("  requirements = \"nope.txt\"\n"), []string{"bad.hcl:5:18", "not a file in the app directory"}},
-		{"relative static with git", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:10:11", "must be an absolute path"}},
+		{"static with git", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:8:3", "serve them from the app or from media"}},
 		{"env shadows database", site("  database {}\n  env {\n    DATABASE_URL = \"x\"\n  }\n"), []string{"bad.hcl:7:5", "set by the database block"}},
 		{"secret shadows media", site("  secrets = [\"MEDIA_ROOT\"]\n  media {\n    quota = \"1GiB\"\n  }\n"), []string{"bad.hcl:5:14", "set by the media block"}},
 		{"size without unit", site("  process \"web\" {\n    memory = \"256\"\n  }\n"), []string{"bad.hcl:6:14", "needs a unit"}},
@@ -219,9 +222,10 @@ func TestSpecRejects(t *testing.T) {
 		{"duplicate domain in site", "site \"x\" {\n  domains = [\"x.localhost\", \"x.localhost\"]\n  app = \"app\"\n  wsgi = \"app\"\n}\n", []string{"bad.hcl:2:29", "listed twice"}},
 		{"duplicate process", site("  process \"q\" {\n    command = [\"x\"]\n  }\n  process \"q\" {\n    command = [\"y\"]\n  }\n"), []string{"bad.hcl:8:11", "more than once"}},
 	}
+	o := testOptions(t, "x")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("testdata/bad.hcl", []byte(c.src))
+			_, err := ParseSource("testdata/bad.hcl", []byte(c.src), o)
 			if err == nil {
 				t.Fatal("accepted")
 			}

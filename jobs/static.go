@@ -1,0 +1,81 @@
+package jobs
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// The router reads a site's static prefixes from the comma-separated
+// "url=dir" pairs of its service meta (MetaStatic), and serves the dirs
+// from the node's disk. A url with ',' or '=' would add pairs of its own
+// choosing ("/s/,/x/=/etc"), so both sides keep to characters that
+// cannot separate anything.
+var (
+	staticURLRE = regexp.MustCompile(`^/([A-Za-z0-9._~-]+/)*$`)
+	staticDirRE = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+)
+
+func decodeStatic(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	headers := blocksOf(sb.Body, "static")
+	if len(sb.Static) > lim.MaxStatic {
+		return hcl.Diagnostics{overCount("static blocks", len(sb.Static), lim.MaxStatic, "static", headers[lim.MaxStatic].DefRange)}
+	}
+	seen := map[string]bool{}
+	for i, st := range sb.Static {
+		def := headers[i].DefRange
+		urlRange, dirRange := attrRange(st.Body, "url", def), attrRange(st.Body, "dir", def)
+		if err := checkStaticURL(st.URL, s.Media != nil); err != nil {
+			diags = append(diags, errAt("Invalid static url", err, urlRange))
+		} else if seen[st.URL] {
+			diags = append(diags, errAt("Duplicate static url", fmt.Errorf("static url %q is declared more than once", st.URL), urlRange))
+		}
+		seen[st.URL] = true
+		if s.Source != nil {
+			// Fetched code lives in each allocation, where the router
+			// cannot look.
+			diags = append(diags, errAt("Invalid static dir", fmt.Errorf("static files of git or archive sources are inside each allocation, where the router cannot look; serve them from the app or from media"), def))
+			continue
+		}
+		if err := checkStaticDir(st.Dir); err != nil {
+			diags = append(diags, errAt("Invalid static dir", err, dirRange))
+			continue
+		}
+		if s.AppDir != "" {
+			s.Static = append(s.Static, Static{URL: st.URL, Dir: filepath.Join(s.AppDir, filepath.FromSlash(path.Clean(st.Dir)))})
+		}
+	}
+	return diags
+}
+
+func checkStaticURL(u string, media bool) error {
+	switch {
+	case !staticURLRE.MatchString(u):
+		return fmt.Errorf("static url %q must start and end with '/' and hold only letters, digits and . _ ~ - between slashes", u)
+	case slices.Contains(strings.Split(u, "/"), ".."), slices.Contains(strings.Split(u, "/"), "."):
+		return fmt.Errorf("static url %q must not contain . or .. segments", u)
+	case u == "/":
+		return fmt.Errorf("static url \"/\" would serve every path from disk; the app would never see a request")
+	case media && strings.HasPrefix(u, MediaURL):
+		return fmt.Errorf("static url %q is inside %s, where the media block's files are served", u, MediaURL)
+	}
+	return nil
+}
+
+// checkStaticDir keeps a static dir inside the site's own code: the
+// router serves it with its own rights, not the site's.
+func checkStaticDir(d string) error {
+	if err := checkRelPath(d); err != nil {
+		return fmt.Errorf("static dir %w", err)
+	}
+	if !staticDirRE.MatchString(d) {
+		return fmt.Errorf("static dir %q may hold only letters, digits and . _ / -", d)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+# want: ok
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+}

@@ -1,0 +1,6 @@
+# want: error "Invalid app directory" at 5:13
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "nope"
+}

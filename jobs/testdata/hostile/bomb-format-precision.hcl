@@ -1,0 +1,9 @@
+# want: error "Value too large" at 7:9
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  env {
+    X = format("%.999999999f", 1)
+  }
+}

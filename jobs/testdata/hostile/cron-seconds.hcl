@@ -1,0 +1,10 @@
+# want: error "Invalid cron schedule" at 7:16
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  cron "nightly" {
+    schedule = "0 0 0 * * *"
+    command  = ["python3", "job.py"]
+  }
+}

@@ -1,0 +1,6 @@
+# want: error "Invalid site name" at 2:6
+site "consul" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+}

@@ -1,0 +1,7 @@
+# want: error "Invalid redirect" at 6:16
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  redirects = ["*.example.com"]
+}

@@ -1,0 +1,7 @@
+# want: error "Invalid release command" at 6:14
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  release = [[]]
+}

@@ -1,0 +1,7 @@
+# want: error "Invalid secret name" at 6:14
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  secrets = ["HOSTCTL_DATABASE_URL"]
+}

@@ -1,0 +1,9 @@
+# want: error "Limit exceeded" at 7:15
+site "hello" {
+  domains = ["hello.example.com"]
+  wsgi    = "app:application"
+  app     = "app"
+  process "web" {
+    threads = 64
+  }
+}
