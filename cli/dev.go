@@ -145,5 +145,6 @@ func devEnv(c *cli.Context) error {
 		cfg.NomadAddr(), cfg.ConsulAddr(), cfg.RouterURL())
 	fmt.Fprintf(c.App.Writer, "export HOSTCTL_PG_ADMIN_URL=%q\nexport HOSTCTL_MEDIA_ROOT=%s\nexport HOSTCTL_BACKUP_DIR=%s\n",
 		cfg.PGAdminURL(), cfg.MediaRoot(), cfg.BackupDir())
+	fmt.Fprintf(c.App.Writer, "export HOSTCTL_SOURCE_ROOT=%s\n", cfg.SourceRoot())
 	return nil
 }

@@ -26,18 +26,17 @@ func siteCommand() *cli.Command {
 				Name:      "apply",
 				Usage:     "deploy the sites in an HCL spec (a file, or a directory of *.hcl) and wait until they are healthy",
 				ArgsUsage: "PATH",
-				Flags: []cli.Flag{
-					varFlag,
+				Flags: append(specFlags(),
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
 					&cli.BoolFlag{Name: "detach", Usage: "return once Nomad has placed the sites, without waiting for them to be healthy"},
-				},
+				),
 				Action: siteApply,
 			},
 			{
 				Name:      "validate",
 				Usage:     "check a spec without touching the cluster",
 				ArgsUsage: "PATH",
-				Flags:     []cli.Flag{varFlag},
+				Flags:     specFlags(),
 				Action:    siteValidate,
 			},
 			sitePlanCommand(),
@@ -67,7 +66,16 @@ func oneArg(c *cli.Context, what string) (string, error) {
 	return c.Args().First(), nil
 }
 
-var varFlag = &cli.StringSliceFlag{Name: "var", Usage: "set a spec variable: --var name=value (repeatable)"}
+// specFlags are what every command reading a spec takes: its variables,
+// and the cluster's settings it is checked against.
+func specFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "var", Usage: "set a spec variable: --var name=value (repeatable)"},
+		&cli.StringFlag{Name: "source-root", EnvVars: []string{"HOSTCTL_SOURCE_ROOT"}, Usage: "the cluster's source tree: a site's local code is DIR/<site>/<app> (hostctl dev env exports the dev cluster's)"},
+		&cli.StringSliceFlag{Name: "trusted-source-host", EnvVars: []string{"HOSTCTL_TRUSTED_SOURCE_HOSTS"}, Usage: "a host or host:port that git and archive sources may use although it is private or loopback (repeatable; comma-separated in the variable)"},
+		&cli.StringFlag{Name: "limits", EnvVars: []string{"HOSTCTL_LIMITS"}, Usage: "an HCL file of caps on what a spec may ask for (see docs/site-spec.md); default: the built-in caps"},
+	}
+}
 
 // specForCluster is the start of every command that compares a spec with
 // the cluster (plan, apply): the spec parsed and valid, a Nomad client, and
@@ -99,7 +107,13 @@ func specArg(c *cli.Context) (string, []jobs.Site, error) {
 		}
 		vars[k] = v
 	}
-	sites, err := jobs.ParsePath(path, vars)
+	o := jobs.Options{Vars: vars, SourceRoot: c.String("source-root"), TrustedSourceHosts: c.StringSlice("trusted-source-host")}
+	if f := c.String("limits"); f != "" {
+		if o.Limits, err = jobs.LoadLimits(f); err != nil {
+			return "", nil, err
+		}
+	}
+	sites, err := jobs.ParseWith(path, o)
 	return path, sites, err
 }
 

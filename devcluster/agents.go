@@ -67,12 +67,24 @@ func (c Config) nomadConfig() map[string]any {
 				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
 				"driver.allowlist":     "raw_exec",
 			},
+			"artifact": ArtifactLimits,
 		},
 		"plugin":               map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}},
 		"consul":               map[string]any{"address": c.ConsulAddr()},
 		"disable_update_check": true,
 		"log_level":            "INFO",
 	}
+}
+
+// ArtifactLimits bound what a site's git or archive source may cost a
+// node: Nomad's defaults let an archive unpack to 100 GB. The launcher's
+// own copy of the code is capped at 50,000 files and 2 GiB as well.
+var ArtifactLimits = map[string]any{
+	"http_max_size":                  "512MB",
+	"decompression_size_limit":       "2GB",
+	"decompression_file_count_limit": 50000,
+	"http_read_timeout":              "5m",
+	"git_timeout":                    "5m",
 }
 
 func writeJSON(path string, v any) error {

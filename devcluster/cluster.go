@@ -40,9 +40,13 @@ var components = []component{
 		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
 	}, nomadReady, nil, Config.nomadDataDir},
 	{"router", func(c Config) (string, []string) {
+		// The router serves static files and media only from the sites'
+		// own dirs in these two trees, and its metrics only with the token.
 		return c.HostctlBin, []string{"--consul-addr", c.ConsulAddr(), "router", "run",
 			"--listen", Addr + ":" + strconv.Itoa(c.Ports.Router),
-			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)}
+			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin),
+			"--static-root", c.SourceRoot(), "--static-root", c.MediaRoot(),
+			"--admin-token-file", c.AdminTokenFile()}
 	}, routerReady, nil, nil},
 }
 
@@ -73,6 +77,9 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 		return err
 	}
 	if err := c.mountMedia(out); err != nil {
+		return err
+	}
+	if err := c.ensureAdminToken(); err != nil {
 		return err
 	}
 	probe, err := c.newProbes()

@@ -5,6 +5,8 @@
 package devcluster
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	"github.com/hostctl/hostctl/sandbox"
 )
 
 // Ports are the loopback ports the cluster listens on. The defaults are the
@@ -68,6 +73,15 @@ func (c Config) RouterAdminURL() string {
 	return "http://" + Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)
 }
 
+// SourceRoot is the operator's source tree of the dev cluster: site S's
+// local code is SourceRoot/S (see the site spec's `app`). The launcher
+// copies from it as root, so it is root's; a site dir in it may be 0700.
+func (c Config) SourceRoot() string { return c.path("sources") }
+
+// AdminTokenFile holds the bearer token the router's /metrics (and pprof,
+// if on) require: sites share the node's loopback with the admin port.
+func (c Config) AdminTokenFile() string { return c.path("etc", "router-admin.token") }
+
 // nomadDataDir holds the allocation and task directories. Tasks run as
 // per-site users, so it and every directory above it must be traversable
 // (o+x) but not listable by others.
@@ -102,7 +116,7 @@ func (c Config) prepareDirs() error {
 		path string
 		mode fs.FileMode
 	}{
-		{c.StateDir, 0o711}, {c.nomadDataDir(), 0o711},
+		{c.StateDir, 0o711}, {c.nomadDataDir(), 0o711}, {c.SourceRoot(), 0o755},
 		{c.path("consul"), 0o700}, {c.path("etc"), 0o700}, {c.path("log"), 0o700}, {c.path("run"), 0o700},
 	} {
 		if err := os.MkdirAll(d.path, d.mode); err != nil {
@@ -141,6 +155,10 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s binary %q is missing or not executable (run scripts/bootstrap)", name, p))
 		}
 	}
+	// The missing case is reported above.
+	if err := sandbox.CheckStatic(c.HostctlBin); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("the launcher Nomad runs for every site: %w", err))
+	}
 	if !filepath.IsAbs(c.StateDir) {
 		errs = append(errs, fmt.Errorf("state dir %q must be an absolute path", c.StateDir))
 	}
@@ -155,4 +173,22 @@ func PortsFrom(base int) Ports {
 		NomadHTTP: base + 3, NomadRPC: base + 4, NomadSerf: base + 5,
 		Router: base + 6, RouterAdmin: base + 7, Postgres: base + 8,
 	}
+}
+
+// ensureAdminToken makes the router's admin token once per state dir.
+func (c Config) ensureAdminToken() error {
+	if _, err := os.Stat(c.AdminTokenFile()); err == nil {
+		return nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return os.WriteFile(c.AdminTokenFile(), []byte(hex.EncodeToString(b)+"\n"), 0o600)
+}
+
+// AdminToken is the router admin token, for tests and operators.
+func (c Config) AdminToken() (string, error) {
+	b, err := os.ReadFile(c.AdminTokenFile())
+	return strings.TrimSpace(string(b)), err
 }

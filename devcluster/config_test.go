@@ -18,6 +18,10 @@ func TestNomadConfig(t *testing.T) {
 	if !strings.Contains(opts["fingerprint.denylist"], "env_aws") {
 		t.Errorf("env_aws not denied: %v", opts)
 	}
+	// Nomad's defaults let a site's archive unpack to 100 GB.
+	if art := client["artifact"].(map[string]any); art["decompression_size_limit"] != "2GB" || art["decompression_file_count_limit"] != 50000 {
+		t.Errorf("artifact limits = %v", art)
+	}
 	raw := n["plugin"].(map[string]any)["raw_exec"].(map[string]any)["config"].(map[string]any)
 	if raw["enabled"] != true {
 		t.Errorf("raw_exec not enabled: %v", raw)

@@ -2,11 +2,14 @@ package jobs
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/sandbox"
 )
 
 // Labels the router and the CLI rely on to recognise hostctl's own jobs and
@@ -190,8 +193,10 @@ func secretsTemplate(s Site) *api.Template {
 	b.WriteString(`{{ with nomadVar "` + SecretsPath(s.Name) + `" }}` + "\n")
 	for _, name := range s.Secrets {
 		// Names are validated identifiers; values are JSON-quoted, which
-		// Nomad's env file parser reads back verbatim.
-		b.WriteString(name + `={{ index . "` + name + `" | toJSON }}` + "\n")
+		// Nomad's env file parser reads back verbatim. Like every variable
+		// a site names, they travel under sandbox.EnvPrefix and get their
+		// own names only after the launcher has dropped root.
+		b.WriteString(sandbox.EnvPrefix + name + `={{ index . "` + name + `" | toJSON }}` + "\n")
 	}
 	if s.Database != nil {
 		databaseTemplateLines(&b)
@@ -206,7 +211,11 @@ func secretsTemplate(s Site) *api.Template {
 	}
 }
 
-// siteEnv is the environment every process of a site sees.
+// siteEnv is the environment every process of a site sees. The site's own
+// variables carry sandbox.EnvPrefix: Nomad starts the launcher as root with
+// this environment, and a name the site chose (LD_PRELOAD, say) must mean
+// nothing to the loader or runtime of a root process. The launcher restores
+// the names in the site's command, after dropping to its uid.
 func siteEnv(s Site) map[string]string {
 	env := map[string]string{
 		// Python writes nothing next to the (shared, read-only) code.
@@ -221,7 +230,7 @@ func siteEnv(s Site) map[string]string {
 		env[EnvDBLogin] = s.Database.Login
 	}
 	for k, v := range s.Env {
-		env[k] = v
+		env[sandbox.EnvPrefix+k] = v
 	}
 	return env
 }
@@ -260,9 +269,9 @@ const (
 // copies the code privately, drops to uid, prepares the site's virtualenv
 // and execs argv.
 func launched(s Site, uid int, argv []string) map[string]any {
-	args := []string{"launch", "--uid", strconv.Itoa(uid), "--app", appSource(s),
-		"--python", s.Python, "--requirements", s.Requirements,
-		"--log-files", strconv.Itoa(logFiles), "--log-file-mb", strconv.Itoa(logFileMB)}
+	args := append([]string{"launch", "--uid", strconv.Itoa(uid)}, codeArgs(s)...)
+	args = append(args, "--python", s.Python, "--requirements", s.Requirements,
+		"--log-files", strconv.Itoa(logFiles), "--log-file-mb", strconv.Itoa(logFileMB))
 	if s.RequirementsRequired {
 		args = append(args, "--requirements-required")
 	}
@@ -281,17 +290,25 @@ func launched(s Site, uid int, argv []string) map[string]any {
 // (closed to other sites by the launcher before anything reads it).
 const fetchedDir = "local/source"
 
-// appSource is the code the launcher copies: the path on the node, or
-// what Nomad fetched for this task.
-func appSource(s Site) string {
+// codeArgs tell the launcher where the code is: the site's directory in
+// the operator's source tree (its root and the path below it, so the
+// launcher can open the tree first and refuse anything that leaves it), or
+// what Nomad fetched into the task.
+func codeArgs(s Site) []string {
 	if s.Source == nil {
-		return s.AppDir
+		rel, err := filepath.Rel(s.CodeRoot, s.AppDir)
+		if err != nil || s.CodeRoot == "" {
+			// Parsing never produces such a site; a launcher given an
+			// absolute path refuses it rather than copying it.
+			rel = s.AppDir
+		}
+		return []string{"--code-root", s.CodeRoot, "--code", rel}
 	}
-	dir := "${NOMAD_TASK_DIR}/source"
+	dir := fetchedDir
 	if s.Source.Dir != "" && s.Source.Dir != "." {
 		dir += "/" + s.Source.Dir
 	}
-	return dir
+	return []string{"--fetched", dir}
 }
 
 // sourceArtifact asks Nomad to fetch a git or archive source (with

@@ -7,7 +7,7 @@ import (
 )
 
 func TestRenderEverySetting(t *testing.T) {
-	sites, err := Parse("testdata/shop.hcl", []byte(fullSpec))
+	sites, err := ParseSource("testdata/shop.hcl", []byte(fullSpec), testOptions(t, "shop"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,18 +35,20 @@ func TestRenderEverySetting(t *testing.T) {
 	if r := gunicorn.Resources; *r.MemoryMB != 192 || *r.MemoryMaxMB != 384 || *r.CPU != 200 {
 		t.Errorf("web resources = %d/%d MiB, %d MHz", *r.MemoryMB, *r.MemoryMaxMB, *r.CPU)
 	}
-	if gunicorn.Env["ENVIRONMENT"] != "STAGING" || gunicorn.Env["HOSTCTL_SITE"] != "shop" {
+	// The site's own variables travel prefixed (see sandbox.EnvPrefix);
+	// the platform's under their names.
+	if gunicorn.Env["HOSTCTL_ENV_ENVIRONMENT"] != "STAGING" || gunicorn.Env["ENVIRONMENT"] != "" || gunicorn.Env["HOSTCTL_SITE"] != "shop" {
 		t.Errorf("env = %v", gunicorn.Env)
 	}
 	wt := worker.Tasks[0]
 	wargs := wt.Config["args"].([]string)
-	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--app", sites[0].AppDir, "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--write", "/srv/media/sites/shop", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
+	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--code-root", sites[0].CodeRoot, "--code", "shop/app", "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--write", "/srv/media/sites/shop", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
 		t.Errorf("worker args = %v", wargs)
 	}
 	if wt.Env["MEDIA_ROOT"] != "/srv/media/sites/shop" || wt.Env["MEDIA_URL"] != "/media/" {
 		t.Errorf("media env = %q %q", wt.Env["MEDIA_ROOT"], wt.Env["MEDIA_URL"])
 	}
-	if wt.Env["ENVIRONMENT"] != "STAGING" || *wt.Resources.MemoryMB != 96 || wt.Resources.MemoryMaxMB != nil {
+	if wt.Env["HOSTCTL_ENV_ENVIRONMENT"] != "STAGING" || *wt.Resources.MemoryMB != 96 || wt.Resources.MemoryMaxMB != nil {
 		t.Errorf("worker env %v memory %d max %v", wt.Env, *wt.Resources.MemoryMB, wt.Resources.MemoryMaxMB)
 	}
 	if len(worker.Services) != 0 || worker.Networks != nil {

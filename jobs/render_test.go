@@ -10,7 +10,7 @@ import (
 func TestRender(t *testing.T) {
 	s := Site{
 		Name: "hello", Domains: []string{"hello.localhost", "www.hello.localhost"},
-		AppDir: "/srv/hello", WSGI: "app:application", Python: "/usr/bin/python3.11", Requirements: DefaultRequirements,
+		AppDir: "/srv/sources/hello", CodeRoot: "/srv/sources", WSGI: "app:application", Python: "/usr/bin/python3.11", Requirements: DefaultRequirements,
 		Web:    Web{Instances: 2, Workers: 3, Threads: 4, Timeout: DefaultTimeout, MaxRequests: 1000, Resources: Resources{MemoryMB: 128, MemoryMaxMB: 256, CPU: 100}},
 		Health: Health{Path: "/healthz", Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout},
 	}
@@ -55,7 +55,7 @@ func TestRender(t *testing.T) {
 		t.Errorf("command = %v", task.Config["command"])
 	}
 	args := task.Config["args"].([]string)
-	wantLaunch := []string{"launch", "--uid", "2000042", "--app", "/srv/hello", "--python", "/usr/bin/python3.11",
+	wantLaunch := []string{"launch", "--uid", "2000042", "--code-root", "/srv/sources", "--code", "hello", "--python", "/usr/bin/python3.11",
 		"--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--", "python", "-m", "gunicorn"}
 	if !slices.Equal(args[:len(wantLaunch)], wantLaunch) {
 		t.Errorf("args do not go through the launcher: %v", args[:len(wantLaunch)])
@@ -90,9 +90,9 @@ func TestRenderFetchedSource(t *testing.T) {
 		app     string
 	}{
 		{"git", Source{Git: "https://git.example.com/blog.git", Ref: "v1.2.0", Dir: "src"},
-			"git::https://git.example.com/blog.git", map[string]string{"ref": "v1.2.0"}, "${NOMAD_TASK_DIR}/source/src"},
+			"git::https://git.example.com/blog.git", map[string]string{"ref": "v1.2.0"}, "local/source/src"},
 		{"archive", Source{Archive: "https://example.com/blog.tar.gz", Checksum: "sha256:" + strings.Repeat("ab", 32)},
-			"https://example.com/blog.tar.gz", map[string]string{"checksum": "sha256:" + strings.Repeat("ab", 32)}, "${NOMAD_TASK_DIR}/source"},
+			"https://example.com/blog.tar.gz", map[string]string{"checksum": "sha256:" + strings.Repeat("ab", 32)}, "local/source"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := Site{Name: "blog", Domains: []string{"blog.localhost"}, Source: &c.src, WSGI: "app:app",
@@ -114,8 +114,10 @@ func TestRenderFetchedSource(t *testing.T) {
 					t.Errorf("task %s artifact = %s %v %s", task.Name, *a.GetterSource, a.GetterOptions, *a.RelativeDest)
 				}
 				args := task.Config["args"].([]string)
-				if i := slices.Index(args, "--app"); i < 0 || args[i+1] != c.app {
-					t.Errorf("task %s --app in %v, want %s", task.Name, args, c.app)
+				// Fetched code is copied by the launcher as the site, from
+				// the task dir: never named by an absolute path.
+				if i := slices.Index(args, "--fetched"); i < 0 || args[i+1] != c.app || slices.Contains(args, "--code") {
+					t.Errorf("task %s --fetched in %v, want %s", task.Name, args, c.app)
 				}
 				if !slices.Contains(args, "--requirements-required") {
 					t.Errorf("task %s: a named requirements file must be required: %v", task.Name, args)

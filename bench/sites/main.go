@@ -4,7 +4,7 @@
 // into the site's own gunicorn processes and the platform's per-site
 // helpers). It prints a Markdown report for docs/benchmarks.md.
 //
-//	go build -o bin/hostctl ./cmd/hostctl && go run ./bench/sites -hostctl bin/hostctl
+//	CGO_ENABLED=0 go build -o bin/hostctl ./cmd/hostctl && go run ./bench/sites -hostctl bin/hostctl
 package main
 
 import (
@@ -70,7 +70,9 @@ func main() {
 	check(devcluster.Up(ctx, cfg, os.Stderr))
 	nc, err := cfg.NomadClient()
 	check(err)
-	app := stageApp(state)
+	code, err := os.ReadFile("examples/hello/app.py")
+	check(err)
+	app := appSource{root: cfg.SourceRoot(), code: code}
 
 	r := report{memory: *memory, memoryMax: *memoryMax, cpu: *cpu, bulk: *bulk}
 	for i := range *sequential {
@@ -117,14 +119,27 @@ func siteNames(format string, first, count int) []string {
 	return names
 }
 
-func site(name, app, memory, memoryMax string, cpu int) jobs.Site {
+// appSource puts examples/hello into the cluster's source tree, once per
+// site: local code comes only from SourceRoot/<site>.
+type appSource struct {
+	root string
+	code []byte
+}
+
+func (a appSource) stage(site string) {
+	dir := filepath.Join(a.root, site)
+	check(os.MkdirAll(dir, 0o755))
+	check(os.WriteFile(filepath.Join(dir, "app.py"), a.code, 0o644))
+}
+
+func site(name string, app appSource, memory, memoryMax string, cpu int) jobs.Site {
+	app.stage(name)
 	burst := ""
 	if memoryMax != "" {
 		burst = fmt.Sprintf("memory_max = %q", memoryMax)
 	}
 	src := fmt.Sprintf(`site %q {
   domains = ["%s.bench.localhost"]
-  app     = %q
   wsgi    = "app:application"
   process "web" {
     workers = 1
@@ -134,20 +149,10 @@ func site(name, app, memory, memoryMax string, cpu int) jobs.Site {
   }
   health { path = "/healthz" }
 }
-`, name, name, app, memory, burst, cpu)
-	sites, err := jobs.Parse(filepath.Join(app, "bench.hcl"), []byte(src))
+`, name, name, memory, burst, cpu)
+	sites, err := jobs.ParseSource(filepath.Join(app.root, name, "bench.hcl"), []byte(src), jobs.Options{SourceRoot: app.root})
 	check(err)
 	return sites[0]
-}
-
-// stageApp copies examples/hello where site uids can read it.
-func stageApp(state string) string {
-	dir := filepath.Join(state, "app")
-	check(os.MkdirAll(dir, 0o755))
-	b, err := os.ReadFile("examples/hello/app.py")
-	check(err)
-	check(os.WriteFile(filepath.Join(dir, "app.py"), b, 0o644))
-	return dir
 }
 
 func waitRoutable(ctx context.Context, router, host string, limit time.Duration) error {

@@ -2,7 +2,7 @@
 # docs/site-spec.md.
 site "hello" {
   domains = ["hello.localhost"]
-  app     = "."               # this directory
+  app     = "."               # its directory in the source tree ($HOSTCTL_SOURCE_ROOT/hello)
   wsgi    = "app:application" # module:callable gunicorn imports
 
   process "web" {

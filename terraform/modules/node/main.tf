@@ -99,6 +99,10 @@ locals {
             "fingerprint.denylist" = join(",", local.cloud_fingerprinters)
             "driver.allowlist"     = "raw_exec"
           }
+          # A site's git or archive source is fetched by Nomad; its defaults
+          # let an archive unpack to 100 GB. Same values as the dev cluster
+          # (devcluster.ArtifactLimits).
+          artifact = var.artifact_limits
         },
         var.network_interface == null ? null : { network_interface = var.network_interface },
       )

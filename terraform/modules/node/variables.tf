@@ -288,3 +288,16 @@ variable "log_level" {
     error_message = "log_level must be TRACE, DEBUG, INFO, WARN or ERROR."
   }
 }
+
+variable "artifact_limits" {
+  description = "Bounds on what Nomad fetches for a site's git or archive source (Nomad's client artifact block). The defaults match the dev cluster; Nomad's own let an archive unpack to 100 GB."
+  type = object({
+    http_max_size                  = optional(string, "512MB")
+    decompression_size_limit       = optional(string, "2GB")
+    decompression_file_count_limit = optional(number, 50000)
+    http_read_timeout              = optional(string, "5m")
+    git_timeout                    = optional(string, "5m")
+  })
+  default  = {}
+  nullable = false
+}

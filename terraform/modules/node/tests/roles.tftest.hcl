@@ -88,6 +88,10 @@ run "client" {
     error_message = "only the raw_exec driver may load"
   }
   assert {
+    condition     = output.nomad_config.client.artifact.decompression_size_limit == "2GB" && output.nomad_config.client.artifact.decompression_file_count_limit == 50000 && output.nomad_config.client.artifact.http_max_size == "512MB"
+    error_message = "clients bound what a site's source may unpack to (Nomad's default is 100 GB)"
+  }
+  assert {
     condition = alltrue([for f in ["env_aws", "env_gce", "env_azure", "env_digitalocean"] :
     contains(split(",", output.nomad_config.client.options["fingerprint.denylist"]), f)])
     error_message = "cloud fingerprinters must be denied (env_aws breaks when AWS_CA_BUNDLE is set)"
