@@ -6,8 +6,10 @@ import (
 	"os"
 	"strings"
 
+	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
+	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/secrets"
 )
 
@@ -18,14 +20,16 @@ func secretCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "set",
-				Usage:     "set a secret; the value is read from stdin so it stays out of shell history and process lists",
+				Usage:     "set a secret (the value is read from stdin, so it stays out of shell history and process lists) and replace the site's instances so they see it",
 				ArgsUsage: "SITE NAME",
+				Flags:     []cli.Flag{noRestartFlag},
 				Action:    secretSet,
 			},
 			{
 				Name:      "unset",
-				Usage:     "remove a secret",
+				Usage:     "remove a secret and replace the site's instances",
 				ArgsUsage: "SITE NAME",
+				Flags:     []cli.Flag{noRestartFlag},
 				Action:    secretUnset,
 			},
 			{
@@ -67,8 +71,30 @@ func secretSet(c *cli.Context) error {
 	if err := secrets.Set(c.Context, nc, site, name, value); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "secret %s of %s set; running instances pick it up when Nomad re-renders it (they restart)\n", name, site)
-	return nil
+	fmt.Fprintf(c.App.Writer, "secret %s of %s set\n", name, site)
+	return rollForSecrets(c, nc, site)
+}
+
+var noRestartFlag = &cli.BoolFlag{Name: "no-restart", Usage: "only store the change; instances see it when they are next replaced (apply, restart, another secret change)"}
+
+// rollForSecrets replaces the site's instances so they read the changed
+// secrets: each new instance starts beside an old one, which stops only
+// once the new one is healthy (deploy.Restart). A site not deployed yet
+// reads them at its first apply.
+func rollForSecrets(c *cli.Context, nc *nomad.Client, site string) error {
+	if c.Bool("no-restart") {
+		fmt.Fprintf(c.App.Writer, "running instances keep the old values until they are replaced (hostctl site restart %s)\n", site)
+		return nil
+	}
+	deployed, err := deploy.Deployed(c.Context, nc, site)
+	if err != nil {
+		return err
+	}
+	if !deployed {
+		fmt.Fprintf(c.App.Writer, "%s is not deployed; its instances will read the secret when it is applied\n", site)
+		return nil
+	}
+	return deploy.Restart(c.Context, nc, site, c.App.Writer)
 }
 
 func secretUnset(c *cli.Context) error {
@@ -80,7 +106,11 @@ func secretUnset(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return secrets.Unset(c.Context, nc, site, name)
+	if err := secrets.Unset(c.Context, nc, site, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "secret %s of %s removed\n", name, site)
+	return rollForSecrets(c, nc, site)
 }
 
 func secretList(c *cli.Context) error {

@@ -23,7 +23,7 @@ func sitePlanCommand() *cli.Command {
 		Name:      "plan",
 		Usage:     "show what apply would change; exit 0 no change, 2 changes, 1 error",
 		ArgsUsage: "PATH",
-		Flags:     []cli.Flag{varFlag},
+		Flags:     specFlags(),
 		Action: func(c *cli.Context) error {
 			sites, nc, err := specForCluster(c.Context, c)
 			if err != nil {
@@ -188,18 +188,14 @@ func siteScaleCommand() *cli.Command {
 func siteRestartCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "restart",
-		Usage:     "restart every instance, one at a time",
+		Usage:     "replace every instance, each new one started and healthy before an old one stops",
 		ArgsUsage: "SITE",
 		Action: func(c *cli.Context) error {
 			site, nc, err := siteAndNomad(c)
 			if err != nil {
 				return err
 			}
-			cc, err := consulClient(c)
-			if err != nil {
-				return err
-			}
-			return deploy.Restart(c.Context, nc, cc, site, c.App.Writer)
+			return deploy.Restart(c.Context, nc, site, c.App.Writer)
 		},
 	}
 }

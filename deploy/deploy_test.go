@@ -31,3 +31,33 @@ func TestTellingKeepsTheLastErrorInView(t *testing.T) {
 		t.Fatalf("short history trimmed to %d", len(got))
 	}
 }
+
+func TestSameButRestart(t *testing.T) {
+	job := func(image, stamp string) *nomad.Job {
+		tg := nomad.NewTaskGroup("web", 1)
+		tg.Meta = map[string]string{"other": "kept"}
+		if stamp != "" {
+			tg.Meta[MetaRestart] = stamp
+		}
+		tg.AddTask(&nomad.Task{Name: "gunicorn", Env: map[string]string{"V": image}})
+		j := nomad.NewServiceJob("shop", "shop", "", 50)
+		j.AddTaskGroup(tg)
+		return j
+	}
+	for _, c := range []struct {
+		name string
+		a, b *nomad.Job
+		same bool
+	}{
+		{"only the stamp differs", job("v1", "t1"), job("v1", "t2"), true},
+		{"stamp added", job("v1", ""), job("v1", "t1"), true},
+		{"the code differs", job("v1", "t1"), job("v2", "t1"), false},
+		{"code and stamp differ", job("v1", ""), job("v2", "t1"), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sameButRestart(c.a, c.b); got != c.same {
+				t.Errorf("sameButRestart = %v, want %v", got, c.same)
+			}
+		})
+	}
+}

@@ -4,74 +4,48 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
-
-	"github.com/hostctl/hostctl/jobs"
 )
 
-// Restart restarts a site's running instances one at a time, waiting for
-// each to run again (and, for web instances, to pass their health check
-// in Nomad's view) before the next, so a site with two or more instances
-// keeps serving throughout.
-func Restart(ctx context.Context, nc *nomad.Client, cc *consul.Client, site string, out io.Writer) error {
-	q := (&nomad.QueryOptions{}).WithContext(ctx)
-	allocs, _, err := nc.Jobs().Allocations(site, false, q)
+// MetaRestart stamps a job version made only to replace every instance
+// (`site restart`, a changed secret). Group meta reaches the tasks'
+// environment, so Nomad treats a new stamp as a change that needs new
+// instances, and rolls them out like any deploy.
+const MetaRestart = "hostctl_restart"
+
+// Restart replaces every running instance of the site with a new one, the
+// way a deploy does: a new instance starts beside the old ones (the
+// canary), and each old instance stops only once its replacement passes
+// its health check — so a site with a single instance keeps serving
+// throughout. Restarting each instance in place (what Nomad's alloc
+// restart does) leaves a one-instance site with nothing to route to for
+// as long as gunicorn takes to come back: the test suite saw 503s.
+// New instances also render the site's secrets afresh.
+func Restart(ctx context.Context, nc *nomad.Client, site string, out io.Writer) error {
+	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		if isNotFound(err) {
 			return fmt.Errorf("site %q is not deployed", site)
 		}
 		return err
 	}
-	for _, stub := range allocs {
-		if stub.ClientStatus != nomad.AllocClientStatusRunning {
-			continue
-		}
-		a, _, err := nc.Allocations().Info(stub.ID, q)
-		if err != nil {
-			return err
-		}
-		before := time.Now()
-		if err := nc.Allocations().RestartAllTasks(a, q); err != nil {
-			return fmt.Errorf("restart %s: %w", a.ID[:8], err)
-		}
-		if err := waitRestarted(ctx, nc, a.ID, taskFor(a.TaskGroup), before); err != nil {
-			return fmt.Errorf("instance %s: %w", a.ID[:8], err)
-		}
-		if a.TaskGroup == "web" && cc != nil {
-			// Nomad's view of health is stale after a restart (the
-			// deployment's verdict); the router follows Consul, so the next
-			// instance waits until Consul passes this one again.
-			if err := waitPassing(ctx, cc, site, a.ID); err != nil {
-				return fmt.Errorf("instance %s: %w", a.ID[:8], err)
-			}
-		}
-		fmt.Fprintf(out, "%s %s instance %s restarted\n", site, a.TaskGroup, a.ID[:8])
+	if job.Stop != nil && *job.Stop {
+		return fmt.Errorf("site %q is stopped", site)
 	}
+	stamp := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, tg := range job.TaskGroups {
+		if tg.Meta == nil {
+			tg.Meta = map[string]string{}
+		}
+		tg.Meta[MetaRestart] = stamp
+	}
+	if err := Apply(ctx, nc, job, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: every instance replaced\n", site)
 	return nil
-}
-
-func waitRestarted(ctx context.Context, nc *nomad.Client, allocID, task string, since time.Time) error {
-	var index uint64
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		q := (&nomad.QueryOptions{WaitIndex: index, WaitTime: 10 * time.Second}).WithContext(ctx)
-		a, meta, err := nc.Allocations().Info(allocID, q)
-		if err != nil {
-			return err
-		}
-		index = meta.LastIndex
-		ts := a.TaskStates[task]
-		restarted := ts != nil && ts.State == "running" && ts.LastRestart.After(since)
-		healthy := a.DeploymentStatus == nil || a.DeploymentStatus.Healthy == nil || *a.DeploymentStatus.Healthy
-		if restarted && healthy {
-			return nil
-		}
-	}
-	return fmt.Errorf("did not come back within 2 minutes")
 }
 
 // SetJobEnv sets one environment variable on every task of the site's job
@@ -101,25 +75,14 @@ func SetJobEnv(ctx context.Context, nc *nomad.Client, site, name, value string, 
 	return Apply(ctx, nc, job, out)
 }
 
-// waitPassing waits until Consul has the instance of allocation allocID
-// registered and passing (Nomad names its services after the allocation).
-func waitPassing(ctx context.Context, cc *consul.Client, site, allocID string) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		entries, _, err := cc.Health().Service(site, jobs.ServiceTag, true, (&consul.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			return err
+// Deployed reports whether the site has a job that is not stopped.
+func Deployed(ctx context.Context, nc *nomad.Client, site string) (bool, error) {
+	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		if isNotFound(err) {
+			return false, nil
 		}
-		for _, e := range entries {
-			if strings.Contains(e.Service.ID, allocID) {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
+		return false, err
 	}
-	return fmt.Errorf("not passing in Consul within 2 minutes")
+	return job.Stop == nil || !*job.Stop, nil
 }

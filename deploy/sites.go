@@ -2,8 +2,10 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -176,7 +178,9 @@ func Rollback(ctx context.Context, nc *nomad.Client, site string, version *uint6
 	target := version
 	if target == nil {
 		for _, v := range versions[1:] {
-			if v.Stable != nil && *v.Stable {
+			// A restart is a version too (see Restart); going back to the
+			// one before it would change nothing the user can see.
+			if v.Stable != nil && *v.Stable && !sameButRestart(v, versions[0]) {
 				target = v.Version
 				break
 			}
@@ -190,4 +194,23 @@ func Rollback(ctx context.Context, nc *nomad.Client, site string, version *uint6
 	}
 	_, _, err = nc.Jobs().Revert(site, *target, &current, (&nomad.WriteOptions{}).WithContext(ctx), "", "")
 	return *target, err
+}
+
+// sameButRestart reports whether two versions of a job run the same
+// thing, told apart only by the restart stamp.
+func sameButRestart(a, b *nomad.Job) bool {
+	strip := func(j *nomad.Job) string {
+		groups := make([]nomad.TaskGroup, len(j.TaskGroups))
+		for i, tg := range j.TaskGroups {
+			groups[i] = *tg
+			groups[i].Meta = maps.Clone(tg.Meta)
+			delete(groups[i].Meta, MetaRestart)
+		}
+		b, _ := json.Marshal(struct {
+			Meta   map[string]string
+			Groups []nomad.TaskGroup
+		}{j.Meta, groups})
+		return string(b)
+	}
+	return strip(a) == strip(b)
 }
