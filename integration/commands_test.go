@@ -19,12 +19,12 @@ import (
 // TestSiteCommands drives the day-to-day commands against one live site.
 func TestSiteCommands(t *testing.T) {
 	c := newCluster(t)
-	app := c.stage("../examples/hello")
+	c.stage("hello", "../examples/hello")
 	spec := func(workers int, wsgi string) string {
 		p := filepath.Join(c.stateDir, "hello.hcl")
 		os.WriteFile(p, []byte(fmt.Sprintf(`site "hello" {
   domains = ["hello.localhost"]
-  app     = %q
+  app     = "."
   wsgi    = %q
   process "web" {
     instances = 2
@@ -32,7 +32,7 @@ func TestSiteCommands(t *testing.T) {
   }
   health { path = "/healthz" }
 }
-`, app, wsgi, workers)), 0o644)
+`, wsgi, workers)), 0o644)
 		return p
 	}
 	c.mustRun("site", "apply", spec(2, "app:application"))
@@ -121,12 +121,17 @@ func TestSiteCommands(t *testing.T) {
 		if out, err := c.run("site", "scale", "hello", "nope=1"); err == nil || !strings.Contains(out, `no process "nope"`) {
 			t.Errorf("scaling an unknown process: %v %s", err, out)
 		}
+		_, before := c.get("hello.localhost", "/")
 		out := c.mustRun("site", "restart", "hello")
-		if strings.Count(out, "restarted") != 1 {
+		if !strings.Contains(out, "every instance replaced") {
 			t.Errorf("restart output: %s", out)
 		}
-		if code, _ := c.get("hello.localhost", "/"); code != 200 {
-			t.Errorf("after restart: %d", code)
+		// A restart is a new instance beside the old one: the one answering
+		// now is another allocation (the load test of one-instance restarts
+		// is in attacks_test.go).
+		code, after := c.get("hello.localhost", "/")
+		if code != 200 || allocOf(before) == allocOf(after) {
+			t.Errorf("after restart: %d %q (before: %q)", code, after, before)
 		}
 	})
 
@@ -239,4 +244,13 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
+}
+
+// allocOf is the alloc= field examples/hello prints.
+func allocOf(body string) string {
+	_, rest, _ := strings.Cut(body, "alloc=")
+	if f := strings.Fields(rest); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }

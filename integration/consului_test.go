@@ -46,7 +46,7 @@ func TestConsulUIShowsSite(t *testing.T) {
 	artifacts := uiArtifactDir(t)
 
 	c := newCluster(t)
-	app := c.stage("../examples/hello")
+	app := c.stage("hello", "../examples/hello")
 	c.mustRun("site", "apply", filepath.Join(app, "site.hcl"))
 	consulUI := "http://" + c.envValue("CONSUL_HTTP_ADDR") + "/ui/dc1"
 

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -63,7 +62,8 @@ func TestSiteLifecycle(t *testing.T) {
 		}
 	})
 
-	app := c.stage("../examples/hello")
+	app := c.stage("hello", "../examples/hello")
+	c.stage("thief", "../examples/hello")
 	t0 := time.Now()
 	out := c.mustRun("site", "apply", filepath.Join(app, "site.hcl"))
 	t.Logf("site apply took %s:\n%s", time.Since(t0).Round(time.Millisecond), out)
@@ -73,7 +73,7 @@ func TestSiteLifecycle(t *testing.T) {
 
 	t.Run("another site cannot take its domain", func(t *testing.T) {
 		thief := filepath.Join(c.stateDir, "thief.hcl")
-		os.WriteFile(thief, []byte(fmt.Sprintf("site \"thief\" {\n  domains = [\"thief.localhost\", \"hello.localhost\"]\n  app = %q\n  wsgi = \"app:application\"\n}\n", app)), 0o644)
+		os.WriteFile(thief, []byte("site \"thief\" {\n  domains = [\"thief.localhost\", \"hello.localhost\"]\n  wsgi = \"app:application\"\n}\n"), 0o644)
 		out, err := c.run("site", "apply", thief)
 		if err == nil || !strings.Contains(out, "hello.localhost (wanted by thief) belongs to site hello") {
 			t.Errorf("a second site claimed hello's domain: err=%v\n%s", err, out)

@@ -64,7 +64,7 @@ func newCluster(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(state, "hostctl")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/hostctl").CombinedOutput(); err != nil {
+	if out, err := staticBuild(bin).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	base := freePortBase(t)
@@ -78,6 +78,7 @@ func newCluster(t *testing.T) *cluster {
 			fmt.Sprintf("NOMAD_ADDR=http://127.0.0.1:%d", base+3),
 			fmt.Sprintf("CONSUL_HTTP_ADDR=127.0.0.1:%d", base),
 			"HOSTCTL_ROUTER_URL="+"http://127.0.0.1:"+strconv.Itoa(base+6),
+			"HOSTCTL_SOURCE_ROOT="+filepath.Join(state, "sources"),
 		),
 	}
 	t.Cleanup(func() {
@@ -117,11 +118,15 @@ func (c *cluster) mustRun(args ...string) string {
 	return out
 }
 
-// stage copies an example app where the site user can read it: the repo
-// may be checked out under a private home directory.
-func (c *cluster) stage(example string) string {
+// sourceRoot is the cluster's source tree: site S's local code is
+// sourceRoot/S (HOSTCTL_SOURCE_ROOT, the dev cluster's default).
+func (c *cluster) sourceRoot() string { return filepath.Join(c.stateDir, "sources") }
+
+// stage copies an example app into the source tree as site's code (specs
+// then say app = "."), and returns where it went.
+func (c *cluster) stage(site, example string) string {
 	c.t.Helper()
-	dst := filepath.Join(c.stateDir, "sites", filepath.Base(example))
+	dst := filepath.Join(c.sourceRoot(), site)
 	err := filepath.WalkDir(example, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -143,7 +148,7 @@ func (c *cluster) stage(example string) string {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	_ = os.Chmod(filepath.Join(c.stateDir, "sites"), 0o755)
+	_ = os.Chmod(c.sourceRoot(), 0o755)
 	return dst
 }
 
@@ -235,4 +240,13 @@ func liveProcessesTiedTo(dir string) []string {
 		}
 	}
 	return left
+}
+
+// staticBuild builds hostctl the way scripts/bootstrap does: without cgo,
+// because the binary is also the launcher that Nomad starts as root among
+// a site's variables, and the dev cluster refuses a dynamically linked one.
+func staticBuild(out string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-o", out, "../cmd/hostctl")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
 }

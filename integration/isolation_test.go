@@ -20,16 +20,18 @@ import (
 // must succeed, or the test proves nothing.
 func TestSitesCannotReachEachOther(t *testing.T) {
 	c := newCluster(t)
-	app := c.stage("testdata/prober")
-	// Root-only: the sites can run only from the launcher's private copy,
-	// and no site can read the code where it was deployed from.
-	if err := os.Chmod(app, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	var betaSource string
 	for _, name := range []string{"alpha", "beta"} {
+		src := c.stage(name, "testdata/prober")
+		// Root-only: the sites can run only from the launcher's private
+		// copy, and no site can read the code where it was deployed from.
+		if err := os.Chmod(src, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		betaSource = src
 		spec := filepath.Join(c.stateDir, name+".hcl")
-		os.WriteFile(spec, []byte(fmt.Sprintf("site %q {\n  domains = [%q]\n  app = %q\n  wsgi = \"app:application\"\n  health { path = \"/?op=id\" }\n}\n",
-			name, name+".localhost", app)), 0o644)
+		os.WriteFile(spec, []byte(fmt.Sprintf("site %q {\n  domains = [%q]\n  wsgi = \"app:application\"\n  health { path = \"/?op=id\" }\n}\n",
+			name, name+".localhost")), 0o644)
 		c.mustRun("site", "apply", spec)
 	}
 	ask := func(site string, q url.Values) string {
@@ -85,7 +87,7 @@ func TestSitesCannotReachEachOther(t *testing.T) {
 	denied := []struct{ what, op, path string }{
 		{"beta's task dir file", "read", secretFiles["task dir"]},
 		{"beta's code (its private copy)", "read", filepath.Join(beta["NOMAD_ALLOC_DIR"], "app", "app.py")},
-		{"the code's source directory", "read", filepath.Join(app, "app.py")},
+		{"beta's code in the source tree", "read", filepath.Join(betaSource, "app.py")},
 		{"beta's alloc data file", "read", secretFiles["alloc data"]},
 		{"beta's task dir listing", "list", beta["NOMAD_TASK_DIR"]},
 		{"beta's secrets dir", "list", beta["NOMAD_SECRETS_DIR"]},

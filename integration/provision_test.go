@@ -3,7 +3,6 @@ package integration
 import (
 	"bytes"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -24,13 +23,13 @@ import (
 // password rotation under load, and a purge that backs up before it drops.
 func TestProvisionedSites(t *testing.T) {
 	c := newCluster(t)
-	django := c.stage("../examples/django")
-	hello := c.stage("../examples/hello")
+	c.stage("notes", "../examples/django")
+	c.stage("other", "../examples/hello")
 	spec := filepath.Join(c.stateDir, "provisioned.hcl")
-	os.WriteFile(spec, []byte(fmt.Sprintf(`
+	os.WriteFile(spec, []byte(`
 site "notes" {
   domains = ["notes.localhost"]
-  app     = %q
+  app     = "."
   wsgi    = "mysite.wsgi:application"
   release = [["python3", "manage.py", "migrate", "--noinput"]]
   env {
@@ -46,13 +45,13 @@ site "notes" {
 }
 site "other" {
   domains = ["other.localhost"]
-  app     = %q
+  app     = "."
   wsgi    = "app:application"
   health { path = "/healthz" }
   database {}
   media { quota = "4MiB" }
 }
-`, django, hello)), 0o644)
+`), 0o644)
 	c.mustRun("site", "apply", spec)
 	// Applying again changes nothing: same database, same store, same job.
 	if out, err := c.run("site", "plan", spec); err != nil || !strings.Contains(out, "no changes") {

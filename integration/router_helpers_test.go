@@ -29,11 +29,11 @@ func newRouterCluster(t *testing.T) *cluster {
 
 // helloSpec writes a two-instance hello site; version changes its
 // environment so each apply is a real redeploy.
-func helloSpec(c *cluster, app string, version int) string {
+func helloSpec(c *cluster, version int) string {
 	p := filepath.Join(c.stateDir, "hello.hcl")
 	err := os.WriteFile(p, []byte(fmt.Sprintf(`site "hello" {
   domains = ["hello.localhost"]
-  app     = %q
+  app     = "."
   wsgi    = "app:application"
   env {
     DEPLOY = "%d"
@@ -45,7 +45,7 @@ func helloSpec(c *cluster, app string, version int) string {
   }
   health { path = "/healthz" }
 }
-`, app, version)), 0o644)
+`, version)), 0o644)
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -22,12 +22,12 @@ import (
 func TestRouterRedeployUnderLoad(t *testing.T) {
 	t.Parallel()
 	c := newRouterCluster(t)
-	app := c.stage("../examples/hello")
-	c.mustRun("site", "apply", helloSpec(c, app, 0))
+	c.stage("hello", "../examples/hello")
+	c.mustRun("site", "apply", helloSpec(c, 0))
 	l := startLoad(t, c.router, "hello.localhost", 8)
 	for v := 1; v <= 5; v++ {
 		t0 := time.Now()
-		c.mustRun("site", "apply", helloSpec(c, app, v))
+		c.mustRun("site", "apply", helloSpec(c, v))
 		t.Logf("redeploy %d took %s (%d ok, %d failed so far)", v, time.Since(t0).Round(time.Millisecond), l.ok.Load(), l.failed.Load())
 	}
 	time.Sleep(time.Second)
@@ -44,8 +44,8 @@ func TestRouterRedeployUnderLoad(t *testing.T) {
 func TestRouterInstanceKilled(t *testing.T) {
 	t.Parallel()
 	c := newRouterCluster(t)
-	app := c.stage("../examples/hello")
-	c.mustRun("site", "apply", helloSpec(c, app, 0))
+	c.stage("hello", "../examples/hello")
+	c.mustRun("site", "apply", helloSpec(c, 0))
 	var st deploy.SiteStatus
 	if err := json.Unmarshal([]byte(c.mustRun("site", "status", "-o", "json", "hello")), &st); err != nil {
 		t.Fatal(err)
@@ -78,8 +78,8 @@ func TestRouterInstanceKilled(t *testing.T) {
 func TestRouterConsulDown(t *testing.T) {
 	t.Parallel()
 	c := newRouterCluster(t)
-	app := c.stage("../examples/hello")
-	c.mustRun("site", "apply", helloSpec(c, app, 0))
+	c.stage("hello", "../examples/hello")
+	c.mustRun("site", "apply", helloSpec(c, 0))
 	pidFile := filepath.Join(c.stateDir, "run", "consul.pid")
 	pid := pidFromFile(t, pidFile)
 	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")

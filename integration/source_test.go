@@ -40,6 +40,9 @@ func TestFetchedSources(t *testing.T) {
 		"app.py": fmt.Sprintf(versionApp, "archive"), "requirements.txt": "Flask\n",
 	})
 	base := startFileServer(t, serve)
+	// Sources on loopback are refused unless the operator trusts the host:
+	// here it is the test's own file server.
+	c.env = append(c.env, "HOSTCTL_TRUSTED_SOURCE_HOSTS="+strings.TrimPrefix(base, "http://"))
 
 	spec := func(ref, checksum string) string {
 		p := filepath.Join(c.stateDir, "fetched.hcl")

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,14 +18,14 @@ import (
 // running site the way the spec says, and the secret nowhere else.
 func TestSpecFeaturesLive(t *testing.T) {
 	c := newCluster(t)
-	app := c.stage("testdata/prober")
+	c.stage("feat", "testdata/prober")
 	specDir := filepath.Join(c.stateDir, "spec")
 	os.Mkdir(specDir, 0o755)
 	os.WriteFile(filepath.Join(specDir, "vars.hcl"), []byte(`variable "flavour" { default = "plain" }`), 0o644)
-	os.WriteFile(filepath.Join(specDir, "site.hcl"), []byte(fmt.Sprintf(`
+	os.WriteFile(filepath.Join(specDir, "site.hcl"), []byte(`
 site "feat" {
   domains = ["feat.localhost"]
-  app     = %q
+  app     = "."
   wsgi    = "app:application"
   secrets = ["API_TOKEN"]
   env {
@@ -47,7 +46,7 @@ site "feat" {
   }
   health { path = "/?op=id" }
 }
-`, app)), 0o644)
+`), 0o644)
 	nc, _ := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
 
 	out, err := c.run("site", "apply", "--var", "flavour=salted", specDir)

@@ -65,7 +65,7 @@ func TestTerraformNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	hostctl := filepath.Join(binPath, "hostctl")
-	if out, err := exec.Command("go", "build", "-o", hostctl, "../cmd/hostctl").CombinedOutput(); err != nil {
+	if out, err := staticBuild(hostctl).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	for _, b := range []string{"nomad", "consul"} {
@@ -228,8 +228,9 @@ func TestTerraformNodes(t *testing.T) {
 
 	routerURL := "http://127.0.0.1:" + strconv.Itoa(server.ports.Router)
 	c := &cluster{t: t, bin: hostctl, stateDir: top, router: routerURL,
-		env: append(os.Environ(), "NOMAD_ADDR="+server.nomadAddr, "CONSUL_HTTP_ADDR="+server.consulAddr, "HOSTCTL_ROUTER_URL="+routerURL)}
-	app := c.stage("../examples/hello")
+		env: append(os.Environ(), "NOMAD_ADDR="+server.nomadAddr, "CONSUL_HTTP_ADDR="+server.consulAddr, "HOSTCTL_ROUTER_URL="+routerURL,
+			"HOSTCTL_SOURCE_ROOT="+filepath.Join(top, "sources"))}
+	app := c.stage("hello", "../examples/hello")
 	t0 := time.Now()
 	out := c.mustRun("site", "apply", filepath.Join(app, "site.hcl"))
 	t.Logf("site apply took %s:\n%s", time.Since(t0).Round(time.Millisecond), out)

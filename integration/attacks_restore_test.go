@@ -1,0 +1,127 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hostctl/hostctl/provisioner/postgres"
+)
+
+// restoreTakeoverSQL is what a tenant puts in its own database before it
+// asks for a dump to be restored: a table whose CHECK constraint calls a
+// function, so the function runs for every row pg_restore loads. It drops
+// whatever role the restore session was made to look like (RESET ROLE
+// undoes --role) and then tries to become superuser, make a superuser and
+// run a shell command as the server's Unix user, each attempt on its own
+// so a failed one goes unnoticed. Last it leaves a table named after the
+// role it ended up as: the trace that it ran during the restore.
+const restoreTakeoverSQL = `
+CREATE FUNCTION public.takeover(v int) RETURNS boolean LANGUAGE plpgsql AS $f$
+DECLARE
+	me text := current_user;
+	step text;
+BEGIN
+	FOREACH step IN ARRAY ARRAY[
+		'RESET ROLE',
+		'SET ROLE NONE',
+		'SET ROLE postgres',
+		'SET SESSION AUTHORIZATION postgres',
+		format('ALTER ROLE %I SUPERUSER', me),
+		'CREATE ROLE evil SUPERUSER LOGIN',
+		format('COPY (SELECT 1) TO PROGRAM %L', 'touch ' || {{MARKERS}} || '/pwned')
+	] LOOP
+		BEGIN
+			EXECUTE step;
+		EXCEPTION WHEN OTHERS THEN
+			NULL;
+		END;
+	END LOOP;
+	EXECUTE format('CREATE TABLE IF NOT EXISTS public.%I ()', 'ran_as_' || current_user);
+	RETURN true;
+END
+$f$;
+CREATE TABLE public.loot (v int CHECK (public.takeover(v)));
+INSERT INTO public.loot VALUES (1);
+`
+
+// testRestoreCannotEscalate has site build that database with its own
+// login, dumps it with `hostctl db dump` and loads it back with `hostctl
+// db restore`, the way a tenant's dump is restored. Restores used to run
+// on a superuser session with --role, which the function's RESET ROLE
+// undid (provisioner/postgres's TestRestoreCannotEscalate shows the old
+// way escalating, as its control).
+func testRestoreCannotEscalate(t *testing.T, c *cluster, site string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := nc.Variables().Read("nomad/jobs/"+site, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(v.Items["HOSTCTL_PGPORT"])
+	login := v.Items["HOSTCTL_PGUSER"]
+	siteURL := postgres.URL(v.Items["HOSTCTL_PGHOST"], port, postgres.Credentials{Role: login, Password: v.Items["HOSTCTL_PGPASSWORD"], Database: v.Items["HOSTCTL_PGDATABASE"]}) + "?sslmode=disable"
+	markers := filepath.Join(c.stateDir, "pg-markers")
+	os.Mkdir(markers, 0o777)
+	os.Chmod(markers, 0o777)
+
+	conn, err := pgx.Connect(ctx, siteURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	esc, _ := conn.PgConn().EscapeString(markers)
+	if _, err := conn.Exec(ctx, strings.ReplaceAll(restoreTakeoverSQL, "{{MARKERS}}", "'"+esc+"'")); err != nil {
+		t.Fatalf("building the hostile database as the site: %v", err)
+	}
+	// Building it ran the function once, as the site; that trace must not
+	// be in the dump, so the one found later comes from the restore.
+	if _, err := conn.Exec(ctx, "DROP TABLE "+pgx.Identifier{"ran_as_" + login}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	dump := filepath.Join(c.stateDir, site+".dump")
+	c.mustRun("db", "dump", "-f", dump, site)
+	out, err := c.run("db", "restore", "-f", dump, site)
+	t.Logf("db restore: err=%v\n%s", err, out)
+
+	adminURL, err := os.ReadFile(filepath.Join(c.stateDir, "etc", "pg-admin.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := pgx.Connect(ctx, strings.TrimSpace(string(adminURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var supers int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_roles WHERE rolsuper AND (rolname = $1 OR rolname = $2 OR rolname = 'evil')", site, site+"_alt").Scan(&supers); err != nil {
+		t.Fatal(err)
+	}
+	if supers != 0 {
+		t.Errorf("after the restore %d of the site's roles (or 'evil') are superusers", supers)
+	}
+	if _, err := os.Stat(filepath.Join(markers, "pwned")); err == nil {
+		t.Error("the dump ran a shell command on the database server")
+	}
+	var traces []string
+	rows, _ := conn.Query(ctx, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'ran\\_as\\_%'")
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		traces = append(traces, name)
+	}
+	if len(traces) != 1 || traces[0] != "ran_as_"+login {
+		t.Errorf("traces of the function after the restore: %v, want it to have run as the site's login %s only", traces, login)
+	}
+}
