@@ -12,53 +12,20 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
-// restoreTakeoverSQL is what a tenant puts in its own database before it
-// asks for a dump to be restored: a table whose CHECK constraint calls a
-// function, so the function runs for every row pg_restore loads. It drops
-// whatever role the restore session was made to look like (RESET ROLE
-// undoes --role) and then tries to become superuser, make a superuser and
-// run a shell command as the server's Unix user, each attempt on its own
-// so a failed one goes unnoticed. Last it leaves a table named after the
-// role it ended up as: the trace that it ran during the restore.
-const restoreTakeoverSQL = `
-CREATE FUNCTION public.takeover(v int) RETURNS boolean LANGUAGE plpgsql AS $f$
-DECLARE
-	me text := current_user;
-	step text;
-BEGIN
-	FOREACH step IN ARRAY ARRAY[
-		'RESET ROLE',
-		'SET ROLE NONE',
-		'SET ROLE postgres',
-		'SET SESSION AUTHORIZATION postgres',
-		format('ALTER ROLE %I SUPERUSER', me),
-		'CREATE ROLE evil SUPERUSER LOGIN',
-		format('COPY (SELECT 1) TO PROGRAM %L', 'touch ' || {{MARKERS}} || '/pwned')
-	] LOOP
-		BEGIN
-			EXECUTE step;
-		EXCEPTION WHEN OTHERS THEN
-			NULL;
-		END;
-	END LOOP;
-	EXECUTE format('CREATE TABLE IF NOT EXISTS public.%I ()', 'ran_as_' || current_user);
-	RETURN true;
-END
-$f$;
-CREATE TABLE public.loot (v int CHECK (public.takeover(v)));
-INSERT INTO public.loot VALUES (1);
-`
-
-// testRestoreCannotEscalate has site build that database with its own
-// login, dumps it with `hostctl db dump` and loads it back with `hostctl
-// db restore`, the way a tenant's dump is restored. Restores used to run
+// testRestoreCannotEscalate has site build, with its own login, a database
+// whose restore runs a function that drops the restore's role and tries to
+// become superuser, make one, join victim's role, reset victim's password
+// and run a shell command (testkit.RestoreTakeoverSQL); dumps it with
+// `hostctl db dump` and loads it back with `hostctl db restore`, the way a
+// tenant's dump is restored. Restores used to run
 // on a superuser session with --role, which the function's RESET ROLE
 // undid (provisioner/postgres's TestRestoreCannotEscalate shows the old
 // way escalating, as its control).
-func testRestoreCannotEscalate(t *testing.T, c *cluster, site string) {
+func testRestoreCannotEscalate(t *testing.T, c *cluster, site, victim string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
@@ -81,8 +48,12 @@ func testRestoreCannotEscalate(t *testing.T, c *cluster, site string) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	esc, _ := conn.PgConn().EscapeString(markers)
-	if _, err := conn.Exec(ctx, strings.ReplaceAll(restoreTakeoverSQL, "{{MARKERS}}", "'"+esc+"'")); err != nil {
+	literal := func(s string) string {
+		esc, _ := conn.PgConn().EscapeString(s)
+		return "'" + esc + "'"
+	}
+	sql := strings.NewReplacer("{{MARKERS}}", literal(markers), "{{VICTIM}}", literal(victim)).Replace(testkit.RestoreTakeoverSQL)
+	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatalf("building the hostile database as the site: %v", err)
 	}
 	// Building it ran the function once, as the site; that trace must not
@@ -111,8 +82,15 @@ func testRestoreCannotEscalate(t *testing.T, c *cluster, site string) {
 	if supers != 0 {
 		t.Errorf("after the restore %d of the site's roles (or 'evil') are superusers", supers)
 	}
-	if _, err := os.Stat(filepath.Join(markers, "pwned")); err == nil {
-		t.Error("the dump ran a shell command on the database server")
+	if pwned, _ := filepath.Glob(filepath.Join(markers, "pwned*")); len(pwned) > 0 {
+		t.Errorf("the dump ran a shell command on the database server: %v", pwned)
+	}
+	var joined bool
+	if err := admin.QueryRow(ctx, `SELECT pg_has_role($1, $2, 'MEMBER')`, login, victim).Scan(&joined); err != nil {
+		t.Fatal(err)
+	}
+	if joined {
+		t.Errorf("%s's login became a member of %s's role", site, victim)
 	}
 	var traces []string
 	rows, _ := conn.Query(ctx, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'ran\\_as\\_%'")

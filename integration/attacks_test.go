@@ -55,6 +55,7 @@ site "victim" {
   wsgi    = "app:application"
   secrets = ["API_KEY"]
   health { path = "/healthz" }
+  database {}
 }
 site "mallory" {
   domains = ["mallory.localhost"]
@@ -290,7 +291,7 @@ site "crasher" {
 	})
 
 	t.Run("9 a crafted dump restored into the site's database", func(t *testing.T) {
-		testRestoreCannotEscalate(t, c, "mallory")
+		testRestoreCannotEscalate(t, c, "mallory", "victim")
 	})
 
 	t.Run("13 the router's admin port", func(t *testing.T) {

@@ -28,6 +28,7 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/router/internal/consultest"
 )
 
@@ -51,7 +52,7 @@ func startPebble(t *testing.T) (dir, rootCA string) {
 		t.Fatal(err)
 	}
 	certs := filepath.Join(strings.TrimSpace(string(modDir)), "github.com/letsencrypt/pebble/v2@"+pebbleVersion, "test/certs")
-	port, mgmt := freePort(t), freePort(t)
+	port, mgmt := testkit.FreeLoopbackPort(t), testkit.FreeLoopbackPort(t)
 	cfg := map[string]any{"pebble": map[string]any{
 		"listenAddress": "127.0.0.1:" + strconv.Itoa(port), "managementListenAddress": "127.0.0.1:" + strconv.Itoa(mgmt),
 		"certificate": filepath.Join(certs, "localhost/cert.pem"), "privateKey": filepath.Join(certs, "localhost/key.pem"),
@@ -73,15 +74,6 @@ func startPebble(t *testing.T) (dir, rootCA string) {
 	return fmt.Sprintf("https://127.0.0.1:%d/dir", port), filepath.Join(certs, "pebble.minica.pem")
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func waitListening(t *testing.T, addr string) {
 	t.Helper()
 	for range 300 {
@@ -99,9 +91,9 @@ type runningRouter struct{ plain, admin, tls string }
 func startRouter(t *testing.T, consulAddr string, tlsCfg TLSConfig) runningRouter {
 	t.Helper()
 	r := runningRouter{
-		plain: "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		admin: "127.0.0.1:" + strconv.Itoa(freePort(t)),
-		tls:   "127.0.0.1:" + strconv.Itoa(freePort(t)),
+		plain: "127.0.0.1:" + strconv.Itoa(testkit.FreeLoopbackPort(t)),
+		admin: "127.0.0.1:" + strconv.Itoa(testkit.FreeLoopbackPort(t)),
+		tls:   "127.0.0.1:" + strconv.Itoa(testkit.FreeLoopbackPort(t)),
 	}
 	tlsCfg.Listen = r.tls
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // The attacks in this file are what a hostile site can do to the launcher
@@ -256,22 +257,12 @@ fd = libc.syscall(425, 8, params)
 print("io_uring", "created" if fd >= 0 else "denied(%d)" % ctypes.get_errno())
 `
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // Another site's port is free while that site restarts; a site that binds
 // it passes the victim's health check (it sends the victim's Host) and
 // receives its traffic and cookies.
 func TestSitesBindOnlyTheirOwnPorts(t *testing.T) {
 	requireRoot(t)
-	own, foreign := freePort(t), freePort(t)
+	own, foreign := testkit.FreeLoopbackPort(t), testkit.FreeLoopbackPort(t)
 	args := []string{"-c", bindProbe, strconv.Itoa(own), strconv.Itoa(foreign)}
 
 	// Control: the same probe, unconfined, takes the foreign port both ways.

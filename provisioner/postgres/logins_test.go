@@ -2,10 +2,8 @@ package postgres_test
 
 import (
 	"bytes"
-	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hostctl/hostctl/provisioner/postgres"
@@ -120,16 +118,7 @@ func TestRotateLoginAlternatesAndRetireLoginCutsOff(t *testing.T) {
 // tableOwner looks as superuser, independently of the site's own view.
 func tableOwner(t *testing.T, db, table string) string {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(srv.AdminURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = db
-	conn, err := pgx.ConnectConfig(testContext(t), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := superuserIn(t, db)
 	var owner string
 	if err := conn.QueryRow(testContext(t), `SELECT tableowner FROM pg_tables WHERE tablename = $1`, table).Scan(&owner); err != nil {
 		t.Fatal(err)

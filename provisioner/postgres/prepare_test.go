@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -16,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sys/unix"
 
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
@@ -27,7 +27,7 @@ func TestPrepareServerCommandRunsDetachedAndStopsByPID(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	port := freeLoopbackPort(t)
+	port := testkit.FreeLoopbackPort(t)
 
 	s, cmd, err := postgres.PrepareServer(dir, port)
 	if err != nil {
@@ -135,16 +135,6 @@ func TestWaitReadyFailsFastOnBadPassword(t *testing.T) {
 	if err := postgres.WaitReady(ctx, srv.AdminURL()); err != nil {
 		t.Errorf("WaitReady on the running test server: %v", err)
 	}
-}
-
-func freeLoopbackPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // stopByPID signals only the PID the test started (fast shutdown, then
