@@ -146,5 +146,13 @@ func devEnv(c *cli.Context) error {
 	fmt.Fprintf(c.App.Writer, "export HOSTCTL_PG_ADMIN_URL=%q\nexport HOSTCTL_MEDIA_ROOT=%s\nexport HOSTCTL_BACKUP_DIR=%s\n",
 		cfg.PGAdminURL(), cfg.MediaRoot(), cfg.BackupDir())
 	fmt.Fprintf(c.App.Writer, "export HOSTCTL_SOURCE_ROOT=%s\n", cfg.SourceRoot())
+	// The operator's tokens: the CLI, and the stock nomad and consul CLIs,
+	// read these. They are the clusters' management tokens.
+	t, err := cfg.Tokens()
+	if err != nil {
+		return fmt.Errorf("the dev cluster's tokens: %w", err)
+	}
+	fmt.Fprintf(c.App.Writer, "export NOMAD_TOKEN=%s\nexport CONSUL_HTTP_TOKEN=%s\n", t.NomadManagement.SecretID, t.ConsulManagement.SecretID)
+	fmt.Fprintf(c.App.Writer, "# the Consul UI's read-only token (Log in, top right): %s\n", t.UIReadOnly.SecretID)
 	return nil
 }

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/router"
+	"github.com/hostctl/hostctl/router/consulwatch"
 )
 
 func routerCommand() *cli.Command {
@@ -30,6 +34,7 @@ func routerCommand() *cli.Command {
 				&cli.StringSliceFlag{Name: "static-root", Usage: "serve a site's static and media dirs only from DIR/<site>/... or DIR/sites/<site>/... (repeatable; none: no static dirs are served)"},
 				&cli.StringFlag{Name: "admin-token-file", Usage: "file holding a token that /metrics and pprof then require as 'Authorization: Bearer TOKEN' (/healthz stays open)"},
 				&cli.BoolFlag{Name: "pprof", Usage: "serve /debug/pprof/ on the admin listener"},
+				&cli.StringFlag{Name: "backend-ports", Value: "20000-32000", Usage: "Nomad's dynamic port range (client min_dynamic_port-max_dynamic_port): instances on other ports, or off their node's address, are never routed"},
 			},
 			Action: func(c *cli.Context) error {
 				log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -45,6 +50,10 @@ func routerCommand() *cli.Command {
 					}
 					defer file.Close()
 					access = file
+				}
+				ports, err := parsePortRange(c.String("backend-ports"))
+				if err != nil {
+					return err
 				}
 				token, err := router.ReadAdminToken(c.String("admin-token-file"))
 				if err != nil {
@@ -64,6 +73,7 @@ func routerCommand() *cli.Command {
 					AccessLog:    access,
 					DrainTimeout: c.Duration("drain-timeout"),
 					StaticRoots:  c.StringSlice("static-root"),
+					BackendPorts: ports,
 					AdminToken:   token,
 					Pprof:        c.Bool("pprof"),
 					TLS: router.TLSConfig{
@@ -77,4 +87,15 @@ func routerCommand() *cli.Command {
 			},
 		}},
 	}
+}
+
+// parsePortRange reads "MIN-MAX".
+func parsePortRange(s string) (consulwatch.PortRange, error) {
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
+		return consulwatch.PortRange{}, fmt.Errorf("--backend-ports %q: want MIN-MAX, e.g. 20000-32000", s)
+	}
+	return consulwatch.PortRange{Min: lo, Max: hi}, nil
 }

@@ -25,6 +25,9 @@ func SyncCrons(ctx context.Context, nc *nomad.Client, site string, crons []*noma
 		if err == nil && cur.Meta[jobs.MetaCronOf] != site {
 			return fmt.Errorf("cron job %s would replace a job that is not a cron of %s", id, site)
 		}
+		if err := grantSiteVariables(ctx, nc, site, id); err != nil {
+			return err
+		}
 		if _, _, err := nc.Jobs().Register(j, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
 			return fmt.Errorf("register cron %s: %w", id, err)
 		}
@@ -59,7 +62,7 @@ func cronJobsOf(ctx context.Context, nc *nomad.Client, site string) ([]string, e
 }
 
 // removeJobAndChildren purges a periodic job and the runs it launched,
-// which Nomad keeps as separate jobs.
+// which Nomad keeps as separate jobs, and its Variables policy.
 func removeJobAndChildren(ctx context.Context, nc *nomad.Client, id string) error {
 	w := (&nomad.WriteOptions{}).WithContext(ctx)
 	if _, _, err := nc.Jobs().Deregister(id, true, w); err != nil && !isNotFound(err) {
@@ -74,5 +77,5 @@ func removeJobAndChildren(ctx context.Context, nc *nomad.Client, id string) erro
 			return err
 		}
 	}
-	return nil
+	return revokeSiteVariables(ctx, nc, id)
 }

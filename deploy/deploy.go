@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -223,13 +224,46 @@ func logTail(ctx context.Context, nc *nomad.Client, allocID, task string) string
 	if err != nil {
 		return ""
 	}
-	var buf strings.Builder
-	w := &prefixWriter{prefix: "      | ", out: &buf, mu: &sync.Mutex{}}
+	var raw strings.Builder
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	_ = streamLog(tctx, nc, a, task, "stderr", LogOptions{TailBytes: 1500}, w)
+	_ = streamLog(tctx, nc, a, task, "stderr", LogOptions{TailBytes: 16 << 10}, &raw)
+	var buf strings.Builder
+	w := &prefixWriter{prefix: "      | ", out: &buf, mu: &sync.Mutex{}}
+	w.Write([]byte(tellingTail(raw.String(), 1500)))
 	w.flush()
 	return strings.TrimRight(buf.String(), "\n")
+}
+
+// exceptionLine is how Python names what went wrong ("ModuleNotFoundError:
+// No module named 'x'"), the line a user needs from a crash.
+var exceptionLine = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception|Exit|Interrupt)(: .*)?$`)
+
+// tellingTail is the last n bytes of a log, preceded by the exception lines
+// found earlier in it: gunicorn ends a failed boot with its own traceback,
+// which, with two workers' tracebacks interleaved, pushed the app's
+// ModuleNotFoundError out of a plain tail in one run of several.
+func tellingTail(log string, n int) string {
+	tail := log
+	if len(tail) > n {
+		tail = tail[len(tail)-n:]
+		if i := strings.IndexByte(tail, '\n'); i >= 0 {
+			tail = tail[i+1:]
+		}
+	}
+	var found []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(log[:len(log)-len(tail)], "\n") {
+		line = strings.TrimSpace(line)
+		if exceptionLine.MatchString(line) && !seen[line] && len(found) < 5 {
+			seen[line] = true
+			found = append(found, line)
+		}
+	}
+	if len(found) == 0 {
+		return tail
+	}
+	return strings.Join(found, "\n") + "\n...\n" + tail
 }
 
 // Destroy stops the site's job, waits until every allocation's processes

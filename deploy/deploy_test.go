@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"strings"
 	"testing"
 
 	nomad "github.com/hashicorp/nomad/api"
@@ -57,6 +58,31 @@ func TestSameButRestart(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := sameButRestart(c.a, c.b); got != c.same {
 				t.Errorf("sameButRestart = %v, want %v", got, c.same)
+			}
+		})
+	}
+}
+
+func TestTellingTailKeepsTheException(t *testing.T) {
+	app := "Traceback (most recent call last):\n  File \"app.py\", line 1\nModuleNotFoundError: No module named 'no_such_module'\n"
+	noise := strings.Repeat("  File \"/usr/lib/python3/dist-packages/gunicorn/arbiter.py\", line 525, in reap_workers\n", 40)
+	for _, c := range []struct {
+		name, log string
+		want      []string
+	}{
+		{"exception pushed out of the tail", app + noise + "gunicorn.errors.HaltServer: <HaltServer 'Worker failed to boot.' 3>\n",
+			[]string{"ModuleNotFoundError: No module named 'no_such_module'\n...\n", "HaltServer"}},
+		{"short log unchanged", app, []string{app}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := tellingTail(c.log, 500)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("tellingTail lacks %q:\n%s", w, got)
+				}
+			}
+			if len(got) > 1000 {
+				t.Errorf("tellingTail is %d bytes", len(got))
 			}
 		})
 	}

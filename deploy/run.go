@@ -37,15 +37,19 @@ func Run(ctx context.Context, nc *nomad.Client, site string, argv []string, stdo
 		return 0, err
 	}
 	id := *run.ID
-	if _, _, err := nc.Jobs().Register(run, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
-		return 0, err
-	}
 	defer func() {
 		// Purge even if ctx was cancelled (Ctrl-C): a fresh context.
 		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_, _, _ = nc.Jobs().Deregister(id, true, (&nomad.WriteOptions{}).WithContext(pctx))
+		_ = revokeSiteVariables(pctx, nc, id)
 	}()
+	if err := grantSiteVariables(ctx, nc, site, id); err != nil {
+		return 0, err
+	}
+	if _, _, err := nc.Jobs().Register(run, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
+		return 0, err
+	}
 	alloc, err := waitAlloc(ctx, nc, id)
 	if err != nil {
 		return 0, err

@@ -10,8 +10,12 @@ import (
 
 // consulConfig is the single-server Consul agent. gRPC, DNS and WAN are off:
 // nothing in a one-machine cluster uses them and each is one more port to
-// collide with.
-func (c Config) consulConfig() map[string]any {
+// collide with. ACLs deny by default; the management token bootstraps the
+// ACL system itself when the server first leads, and the agent token
+// (made by acls.SetUpConsul right after) is already named here. Gossip is
+// encrypted; the HTTP API is plain: everything is on loopback (TLS is a
+// Terraform module input, docs/operations.md).
+func (c Config) consulConfig(s secrets) map[string]any {
 	return map[string]any{
 		"datacenter":       "dc1",
 		"node_name":        "hostctl-dev",
@@ -34,7 +38,16 @@ func (c Config) consulConfig() map[string]any {
 		// holds a blocking query per site: the default cap of 200
 		// connections per client IP stopped routing at ~200 sites
 		// (docs/benchmarks.md).
-		"limits": map[string]any{"http_max_conns_per_client": 4096},
+		"limits":  map[string]any{"http_max_conns_per_client": 4096},
+		"encrypt": s.gossipKey,
+		"acl": map[string]any{
+			"enabled": true, "default_policy": "deny", "down_policy": "extend-cache",
+			"enable_token_persistence": true,
+			"tokens": map[string]string{
+				"initial_management": s.tokens.ConsulManagement.SecretID,
+				"agent":              s.tokens.ConsulAgent.SecretID,
+			},
+		},
 	}
 }
 
@@ -45,15 +58,18 @@ var cloudFingerprinters = []string{"env_aws", "env_gce", "env_azure", "env_digit
 
 // nomadConfig is a Nomad server and client in one agent, scheduling
 // raw_exec tasks onto loopback ports and registering their services in the
-// Consul agent above.
-func (c Config) nomadConfig() map[string]any {
+// Consul agent above — each with a token of its own job's, exchanged for
+// the service's workload identity (acls.AuthMethod). Nomad's own token in
+// Consul registers only the agent's services.
+func (c Config) nomadConfig(s secrets) map[string]any {
 	return map[string]any{
 		"name":      "hostctl-dev",
 		"data_dir":  c.nomadDataDir(),
 		"bind_addr": Addr,
 		"advertise": map[string]string{"http": Addr, "rpc": Addr, "serf": Addr},
 		"ports":     map[string]int{"http": c.Ports.NomadHTTP, "rpc": c.Ports.NomadRPC, "serf": c.Ports.NomadSerf},
-		"server":    map[string]any{"enabled": true, "bootstrap_expect": 1},
+		"server":    map[string]any{"enabled": true, "bootstrap_expect": 1, "encrypt": s.gossipKey},
+		"acl":       map[string]any{"enabled": true},
 		"client": map[string]any{
 			"enabled": true,
 			// Dynamic ports are handed out on loopback: the router is the only
@@ -66,11 +82,21 @@ func (c Config) nomadConfig() map[string]any {
 			"options": map[string]string{
 				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
 				"driver.allowlist":     "raw_exec",
+				// raw_exec tasks inherit the client's environment; no
+				// credential in it may reach a site. The agents are started
+				// with a clean one too (agentEnv).
+				"env.denylist": strings.Join(tokenVariables, ","),
 			},
 			"artifact": ArtifactLimits,
 		},
-		"plugin":               map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}},
-		"consul":               map[string]any{"address": c.ConsulAddr()},
+		"plugin": map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}},
+		"consul": map[string]any{
+			"address": c.ConsulAddr(),
+			"token":   s.tokens.NomadConsul.SecretID,
+			// Services get a workload identity Consul trusts; tasks get
+			// none (no task_identity): site processes need no Consul token.
+			"service_identity": map[string]any{"aud": []string{"consul.io"}, "ttl": "1h"},
+		},
 		"disable_update_check": true,
 		"log_level":            "INFO",
 	}

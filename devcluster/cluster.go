@@ -14,6 +14,8 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/acls"
 )
 
 // component is one long-running process of the cluster, in start order.
@@ -24,6 +26,9 @@ type component struct {
 	// start, if set, replaces cmd for a component that needs a prepared
 	// command (its own user, say).
 	start func(Config) (*exec.Cmd, error)
+	// setup, if set, runs once the component is ready, before the next
+	// one starts (the ACL set-up the later components need).
+	setup func(context.Context, Config, *probes) error
 	// dataDir, if set, is wiped before the component starts: `down` stops
 	// every site, so a dev cluster has no state worth keeping, and stale
 	// state costs time (a restarted Nomad client's old node identity is
@@ -32,22 +37,59 @@ type component struct {
 }
 
 var components = []component{
-	{"consul", func(c Config) (string, []string) {
+	{name: "consul", cmd: func(c Config) (string, []string) {
 		return c.ConsulBin, []string{"agent", "-config-file", c.path("etc", "consul.json")}
-	}, consulReady, nil, func(c Config) string { return c.path("consul") }},
+	}, ready: consulReady, setup: setUpConsulACLs, dataDir: func(c Config) string { return c.path("consul") }},
 	{name: "postgres", ready: postgresReady, start: postgresCmd},
-	{"nomad", func(c Config) (string, []string) {
+	{name: "nomad", cmd: func(c Config) (string, []string) {
 		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
-	}, nomadReady, nil, Config.nomadDataDir},
-	{"router", func(c Config) (string, []string) {
-		// The router serves static files and media only from the sites'
-		// own dirs in these two trees, and its metrics only with the token.
-		return c.HostctlBin, []string{"--consul-addr", c.ConsulAddr(), "router", "run",
-			"--listen", Addr + ":" + strconv.Itoa(c.Ports.Router),
-			"--admin-listen", Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin),
-			"--static-root", c.SourceRoot(), "--static-root", c.MediaRoot(),
-			"--admin-token-file", c.AdminTokenFile()}
-	}, routerReady, nil, nil},
+	}, ready: nomadReady, setup: trustNomad, dataDir: Config.nomadDataDir},
+	{name: "router", start: routerCmd, ready: routerReady},
+}
+
+// routerCmd runs the router with its own Consul token (read from a file,
+// so it is not in the environment), serving static files and media only
+// from the sites' own dirs in the source tree and the media store, and
+// its metrics only with the admin token.
+func routerCmd(c Config) (*exec.Cmd, error) {
+	t, err := c.Tokens()
+	if err != nil {
+		return nil, err
+	}
+	tokenFile := c.path("etc", "router-consul.token")
+	if err := os.WriteFile(tokenFile, []byte(t.Router.SecretID+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(c.HostctlBin, "--consul-addr", c.ConsulAddr(), "router", "run",
+		"--listen", Addr+":"+strconv.Itoa(c.Ports.Router),
+		"--admin-listen", Addr+":"+strconv.Itoa(c.Ports.RouterAdmin),
+		"--static-root", c.SourceRoot(), "--static-root", c.MediaRoot(),
+		"--admin-token-file", c.AdminTokenFile())
+	cmd.Dir = c.StateDir
+	cmd.Env = agentEnv("CONSUL_HTTP_TOKEN_FILE=" + tokenFile)
+	return cmd, nil
+}
+
+// setUpConsulACLs makes every Consul policy and token the other components
+// need (Nomad's token is already in its config) and the auth method that
+// trusts Nomad's workload identities.
+func setUpConsulACLs(ctx context.Context, c Config, p *probes) error {
+	t, err := c.Tokens()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	if err := acls.WaitConsulACLs(ctx, p.consul); err != nil {
+		return err
+	}
+	return acls.SetUpConsul(ctx, p.consul, t)
+}
+
+// trustNomad lets Nomad register sites' services in Consul, each with a
+// token good for its own job's name only.
+func trustNomad(ctx context.Context, c Config, p *probes) error {
+	return acls.TrustNomad(ctx, p.consul, c.NomadAddr()+"/.well-known/jwks.json")
 }
 
 func (c Config) pidFile(name string) pidFile { return pidFile(c.path("run", name+".pid")) }
@@ -70,10 +112,14 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err := c.save(); err != nil {
 		return err
 	}
-	if err := writeJSON(c.path("etc", "consul.json"), c.consulConfig()); err != nil {
+	sec, err := c.ensureSecrets()
+	if err != nil {
 		return err
 	}
-	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig()); err != nil {
+	if err := writeJSON(c.path("etc", "consul.json"), c.consulConfig(sec)); err != nil {
+		return err
+	}
+	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig(sec)); err != nil {
 		return err
 	}
 	if err := c.mountMedia(out); err != nil {
@@ -129,6 +175,11 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 		}
 		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
+		if comp.setup != nil {
+			if err := comp.setup(ctx, c, probe); err != nil {
+				return fmt.Errorf("setting up %s: %w", comp.name, err)
+			}
+		}
 		if comp.name == "nomad" {
 			if err := configureScheduler(ctx, probe.nomad); err != nil {
 				return fmt.Errorf("configuring Nomad's scheduler: %w", err)
@@ -345,13 +396,16 @@ func Status(ctx context.Context, c Config) []ComponentStatus {
 	return out
 }
 
-// NomadClient and ConsulClient talk to this cluster's agents.
+// NomadClient and ConsulClient talk to this cluster's agents as the
+// operator (the management tokens), once `up` has made them.
 func (c Config) NomadClient() (*nomad.Client, error) {
-	return nomad.NewClient(&nomad.Config{Address: c.NomadAddr()})
+	t, _ := c.Tokens()
+	return nomad.NewClient(&nomad.Config{Address: c.NomadAddr(), SecretID: t.NomadManagement.SecretID})
 }
 
 func (c Config) ConsulClient() (*consul.Client, error) {
-	return consul.NewClient(&consul.Config{Address: c.ConsulAddr(), Scheme: "http"})
+	t, _ := c.Tokens()
+	return consul.NewClient(&consul.Config{Address: c.ConsulAddr(), Scheme: "http", Token: t.ConsulManagement.SecretID})
 }
 
 // probes holds one client per agent for the readiness checks. They are
@@ -360,6 +414,7 @@ func (c Config) ConsulClient() (*consul.Client, error) {
 type probes struct {
 	nomad      *nomad.Client
 	consul     *consul.Client
+	tokens     acls.Tokens
 	routerURL  string
 	pgAdminURL string
 }
@@ -373,7 +428,8 @@ func (c Config) newProbes() (*probes, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &probes{nomad: n, consul: cc, routerURL: c.RouterAdminURL(), pgAdminURL: c.PGAdminURL()}, nil
+	t, _ := c.Tokens()
+	return &probes{nomad: n, consul: cc, tokens: t, routerURL: c.RouterAdminURL(), pgAdminURL: c.PGAdminURL()}, nil
 }
 
 func consulReady(ctx context.Context, p *probes) error {
@@ -391,6 +447,13 @@ func nomadReady(ctx context.Context, p *probes) error {
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
 	if leader, err := p.nomad.Status().Leader(); err != nil || leader == "" {
 		return fmt.Errorf("no Nomad leader yet (%v)", err)
+	}
+	// The first leader turns ACLs on with the operator's token; until
+	// then nothing below answers.
+	bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := acls.BootstrapNomad(bctx, p.nomad, p.tokens); err != nil {
+		return err
 	}
 	nodes, _, err := p.nomad.Nodes().List(q)
 	if err != nil {

@@ -5,11 +5,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hostctl/hostctl/acls"
 )
+
+// testSecrets are fixed credentials for rendering configs.
+var testSecrets = secrets{gossipKey: "a2V5", tokens: acls.Tokens{
+	ConsulManagement: acls.Token{SecretID: "consul-mgmt"}, ConsulAgent: acls.Token{SecretID: "consul-agent"},
+	NomadConsul: acls.Token{SecretID: "nomad-consul"},
+}}
 
 func TestNomadConfig(t *testing.T) {
 	c := Config{StateDir: "/var/lib/x", Ports: PortsFrom(20000)}
-	n := c.nomadConfig()
+	n := c.nomadConfig(testSecrets)
 	client := n["client"].(map[string]any)
 	if client["network_interface"] != "lo" {
 		t.Errorf("network_interface = %v, want lo", client["network_interface"])
@@ -26,8 +34,20 @@ func TestNomadConfig(t *testing.T) {
 	if raw["enabled"] != true {
 		t.Errorf("raw_exec not enabled: %v", raw)
 	}
-	if got := n["consul"].(map[string]any)["address"]; got != "127.0.0.1:20000" {
+	cons := n["consul"].(map[string]any)
+	if got := cons["address"]; got != "127.0.0.1:20000" {
 		t.Errorf("consul address = %v", got)
+	}
+	// Sites' services register with their own workload identities; the
+	// agent's token is its own; tasks get no Consul identity at all.
+	if cons["token"] != "nomad-consul" || cons["service_identity"] == nil || cons["task_identity"] != nil {
+		t.Errorf("consul block = %v", cons)
+	}
+	if n["acl"].(map[string]any)["enabled"] != true || n["server"].(map[string]any)["encrypt"] != "a2V5" {
+		t.Errorf("nomad acl %v, server %v", n["acl"], n["server"])
+	}
+	if deny := opts["env.denylist"]; !strings.Contains(deny, "NOMAD_TOKEN") || !strings.Contains(deny, "CONSUL_HTTP_TOKEN") {
+		t.Errorf("env.denylist = %q: the operator's tokens could reach raw_exec tasks", deny)
 	}
 	if got := n["ports"].(map[string]int)["http"]; got != 20003 {
 		t.Errorf("nomad http port = %d", got)
@@ -39,7 +59,14 @@ func TestNomadConfig(t *testing.T) {
 
 func TestConsulConfig(t *testing.T) {
 	c := Config{StateDir: "/s", Ports: DefaultPorts}
-	cc := c.consulConfig()
+	cc := c.consulConfig(testSecrets)
+	acl := cc["acl"].(map[string]any)
+	if acl["enabled"] != true || acl["default_policy"] != "deny" || acl["tokens"].(map[string]string)["initial_management"] != "consul-mgmt" {
+		t.Errorf("consul acl = %v", acl)
+	}
+	if cc["encrypt"] != "a2V5" {
+		t.Errorf("gossip not encrypted: %v", cc["encrypt"])
+	}
 	ports := cc["ports"].(map[string]int)
 	if ports["http"] != 8500 || ports["dns"] != -1 || ports["grpc"] != -1 {
 		t.Errorf("ports = %v", ports)

@@ -29,6 +29,7 @@ func startDetached(pf pidFile, dir, logPath, bin string, args ...string) (proc, 
 	// Helpers the agents spawn (Nomad's logmon, say) inherit this working
 	// directory, which is how `down` recognises them as this cluster's.
 	cmd.Dir = dir
+	cmd.Env = agentEnv()
 	return startCmdDetached(pf, logPath, cmd)
 }
 

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	nomad "github.com/hashicorp/nomad/api"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hostctl/hostctl/internal/testkit"
@@ -28,10 +27,7 @@ import (
 func testRestoreCannotEscalate(t *testing.T, c *cluster, site, victim string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := c.nomad()
 	v, _, err := nc.Variables().Read("nomad/jobs/"+site, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -37,14 +38,8 @@ import (
 // One cluster serves every subtest, so their order matters where noted.
 func TestAttacks(t *testing.T) {
 	c := newCluster(t)
-	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := consul.NewClient(&consul.Config{Address: c.envValue("CONSUL_HTTP_ADDR")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := c.nomad()
+	cc := c.consul()
 
 	c.stage("victim", "../examples/hello")
 	c.stage("mallory", "testdata/prober")
@@ -194,14 +189,24 @@ site "crasher" {
 				t.Errorf("%s: err=%v, want a diagnostic\n%s", block, err, out)
 			}
 		}
-		// From inside its gunicorn, mallory registers a service of its own
-		// in Consul (the node's agent takes it: control-plane ACLs are a
-		// separate matter) whose meta asks the router to serve /etc.
+		// A service whose meta asks the router to serve /etc and another
+		// site's code. From inside its gunicorn mallory cannot register it
+		// (Consul's ACLs, integration/controlplane_test.go), so it is
+		// registered with the operator's token, as a leaked token or a
+		// hand-written job would: the router itself must refuse the dirs.
 		port := malloryEnv("NOMAD_PORT_http")
 		reg := fmt.Sprintf(`{"ID":"mallory-static","Name":"mallory","Port":%s,"Tags":["hostctl"],"Meta":{"hostctl_site":"mallory","hostctl_domains":"etc.localhost","hostctl_static":"/x/=/etc,/y/=%s"}}`,
 			port, filepath.Join(c.sourceRoot(), "victim"))
-		if got := mallory(url.Values{"op": {"put"}, "path": {"http://" + c.envValue("CONSUL_HTTP_ADDR") + "/v1/agent/service/register"}, "data": {reg}}); !strings.HasPrefix(got, "200") {
-			t.Fatalf("registering the service from inside the site: %s", got)
+		register := "http://" + c.envValue("CONSUL_HTTP_ADDR") + "/v1/agent/service/register"
+		if got := mallory(url.Values{"op": {"put"}, "path": {register}, "data": {reg}}); !strings.HasPrefix(got, "403") {
+			t.Errorf("mallory registering a service from inside its gunicorn: %.120s, want 403", got)
+		}
+		var svc consul.AgentServiceRegistration
+		if err := json.Unmarshal([]byte(reg), &svc); err != nil {
+			t.Fatal(err)
+		}
+		if err := cc.Agent().ServiceRegister(&svc); err != nil {
+			t.Fatal(err)
 		}
 		defer cc.Agent().ServiceDeregister("mallory-static")
 		waitFor(t, 10*time.Second, "the router to route etc.localhost", func() bool {

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	nomad "github.com/hashicorp/nomad/api"
-
 	"github.com/hostctl/hostctl/deploy"
 )
 
@@ -200,7 +198,7 @@ func TestSiteCommands(t *testing.T) {
 // deployedWorkers reads gunicorn's --workers from the registered job.
 func deployedWorkers(t *testing.T, c *cluster) string {
 	t.Helper()
-	nc, _ := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
+	nc := c.nomad()
 	job, _, err := nc.Jobs().Info("hello", nil)
 	if err != nil {
 		t.Fatal(err)

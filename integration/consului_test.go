@@ -54,6 +54,27 @@ func TestConsulUIShowsSite(t *testing.T) {
 	// before the cluster is torn down and checked.
 	b := newUIBrowser(t)
 
+	// Consul denies anonymous reads: the UI shows hello only after logging
+	// in, here with the read-only token (the UI keeps it in local storage
+	// under consul:token, which is what its Log in form writes).
+	t.Run("anonymous visitors see no site", func(t *testing.T) {
+		var found bool
+		b.run(t, "open the services list without a token", 30*time.Second,
+			chromedp.Navigate(consulUI+"/services"),
+			chromedp.Sleep(3*time.Second),
+			chromedp.Evaluate(`document.querySelector('a[href="/ui/dc1/services/hello"]') !== null`, &found),
+		)
+		if found {
+			t.Error("the Consul UI lists hello to a visitor without a token")
+		}
+	})
+	t.Run("log in with the read-only token", func(t *testing.T) {
+		tok := c.tokens.UIReadOnly
+		var ok bool
+		b.run(t, "store the token", 10*time.Second, chromedp.Evaluate(fmt.Sprintf(
+			`localStorage.setItem("consul:token", JSON.stringify({AccessorID: %q, SecretID: %q})); true`, tok.AccessorID, tok.SecretID), &ok))
+	})
+
 	t.Run("services list", func(t *testing.T) {
 		link := `.consul-service-list li a[href="/ui/dc1/services/hello"]`
 		b.run(t, "open the services list and wait for hello", 60*time.Second,

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	consul "github.com/hashicorp/consul/api"
-	nomad "github.com/hashicorp/nomad/api"
 )
 
 // TestSiteLifecycle is the foundation's end-to-end path: dev cluster up,
@@ -18,14 +15,8 @@ import (
 // router by Host, destroyed, and the cluster stopped leaving nothing.
 func TestSiteLifecycle(t *testing.T) {
 	c := newCluster(t)
-	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := consul.NewClient(&consul.Config{Address: c.envValue("CONSUL_HTTP_ADDR")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc := c.nomad()
+	cc := c.consul()
 
 	t.Run("up is idempotent", func(t *testing.T) {
 		before := c.pids()

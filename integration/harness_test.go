@@ -15,6 +15,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/acls"
 )
 
 // cluster is one dev cluster under its own state dir and ports.
@@ -24,6 +29,7 @@ type cluster struct {
 	stateDir string
 	env      []string
 	router   string
+	tokens   acls.Tokens
 }
 
 func binDir(t *testing.T) string {
@@ -97,7 +103,33 @@ func newCluster(t *testing.T) *cluster {
 	t0 := time.Now()
 	c.mustRun("dev", "up", "--port-base", strconv.Itoa(base))
 	t.Logf("dev up took %s", time.Since(t0).Round(time.Millisecond))
+	// The operator's tokens, as `hostctl dev env` exports them.
+	tokens, err := acls.LoadTokens(filepath.Join(state, "etc", "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.tokens = tokens
+	c.env = append(c.env, "NOMAD_TOKEN="+tokens.NomadManagement.SecretID, "CONSUL_HTTP_TOKEN="+tokens.ConsulManagement.SecretID)
 	return c
+}
+
+// nomad and consul are API clients holding the operator's tokens.
+func (c *cluster) nomad() *nomad.Client {
+	c.t.Helper()
+	nc, err := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR"), SecretID: c.tokens.NomadManagement.SecretID})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return nc
+}
+
+func (c *cluster) consul() *consul.Client {
+	c.t.Helper()
+	cc, err := consul.NewClient(&consul.Config{Address: c.envValue("CONSUL_HTTP_ADDR"), Token: c.tokens.ConsulManagement.SecretID})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cc
 }
 
 func (c *cluster) run(args ...string) (string, error) {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	nomad "github.com/hashicorp/nomad/api"
 )
 
 // TestSitesCannotReachEachOther deploys two sites on one node and has the
@@ -76,7 +74,7 @@ func TestSitesCannotReachEachOther(t *testing.T) {
 			t.Fatalf("beta cannot read its own %s: %s", where, got)
 		}
 	}
-	nc, _ := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
+	nc := c.nomad()
 	betaAllocs, _, err := nc.Jobs().Allocations("beta", false, nil)
 	if err != nil || len(betaAllocs) == 0 {
 		t.Fatalf("beta allocations: %v", err)

@@ -47,7 +47,7 @@ site "feat" {
   health { path = "/?op=id" }
 }
 `), 0o644)
-	nc, _ := nomad.NewClient(&nomad.Config{Address: c.envValue("NOMAD_ADDR")})
+	nc := c.nomad()
 
 	out, err := c.run("site", "apply", "--var", "flavour=salted", specDir)
 	if err == nil || !strings.Contains(out, "API_TOKEN") || !strings.Contains(out, "hostctl secret set feat NAME") {

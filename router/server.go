@@ -47,6 +47,10 @@ type Config struct {
 	AdminToken string
 	// Pprof serves /debug/pprof/ on the admin listener.
 	Pprof bool
+	// BackendPorts is Nomad's dynamic port range: instances registered on
+	// another port (or another address than their node's) are never
+	// routed. Zero: Nomad's default, 20000-32000.
+	BackendPorts consulwatch.PortRange
 }
 
 // Run serves until ctx ends, then drains in-flight requests.
@@ -85,6 +89,7 @@ func Run(ctx context.Context, cfg Config) error {
 	w := &consulwatch.Watcher{
 		Client: cc,
 		Log:    log,
+		Ports:  cfg.BackendPorts,
 		Settle: 20 * time.Millisecond,
 		Health: st.consulResult,
 		Publish: func(sites []routes.Site) {

@@ -29,6 +29,7 @@ import (
 	consul "github.com/hashicorp/consul/api"
 
 	"github.com/hostctl/hostctl/internal/testkit"
+	"github.com/hostctl/hostctl/router/consulwatch"
 	"github.com/hostctl/hostctl/router/internal/consultest"
 )
 
@@ -99,8 +100,11 @@ func startRouter(t *testing.T, consulAddr string, tlsCfg TLSConfig) runningRoute
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
+		// The test's backends listen on kernel-chosen ports, outside
+		// Nomad's range that the router trusts by default.
 		done <- Run(ctx, Config{Listen: r.plain, AdminListen: r.admin, ConsulAddr: consulAddr,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TLS: tlsCfg})
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), TLS: tlsCfg,
+			BackendPorts: consulwatch.PortRange{Min: 1, Max: 65535}})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	waitListening(t, r.admin)

@@ -22,6 +22,7 @@ import (
 type bench struct {
 	work, hostctl, consulAddr string
 	consul                    *consul.Client
+	routerToken               string // the routers' Consul token (ACLs deny anonymous reads)
 	duration                  time.Duration
 	conns, rounds             int
 	backend                   string
@@ -178,15 +179,18 @@ func (b *bench) setHealth(i int, status string) {
 
 // router starts a hostctl router with GOMAXPROCS=procs (0: all cores).
 func (b *bench) router(name string, port, procs int) (*exec.Cmd, string) {
-	var env []string
+	env := []string{"CONSUL_HTTP_TOKEN=" + b.routerToken}
 	if procs > 0 {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(procs))
 	}
 	admin := "127.0.0.1:" + strconv.Itoa(port+1)
 	portFree("127.0.0.1:" + strconv.Itoa(port))
 	portFree(admin)
+	// The synthetic instances all point at one nginx on a fixed port,
+	// outside Nomad's dynamic range that the router trusts by default.
 	args := []string{"--consul-addr", b.consulAddr, "router", "run",
-		"--listen", "127.0.0.1:" + strconv.Itoa(port), "--admin-listen", admin, "--access-log", "off"}
+		"--listen", "127.0.0.1:" + strconv.Itoa(port), "--admin-listen", admin, "--access-log", "off",
+		"--backend-ports", strconv.Itoa(backendPort) + "-" + strconv.Itoa(backendPort)}
 	if b.pprofDir != "" {
 		args = append(args, "--pprof") // off unless asked for
 	}

@@ -67,7 +67,9 @@ func runBench() {
 	bin := *hostctl
 	if bin == "" {
 		bin = filepath.Join(work, "hostctl")
-		run("go", "build", "-o", bin, "./cmd/hostctl")
+		// Static, as scripts/bootstrap builds it: the dev cluster refuses
+		// a dynamically linked launcher.
+		run("env", "CGO_ENABLED=0", "go", "build", "-o", bin, "./cmd/hostctl")
 	}
 	bin, _ = filepath.Abs(bin)
 	cache := os.Getenv("HOSTCTL_CACHE")
@@ -91,8 +93,10 @@ func runBench() {
 	}()
 	cc, err := cfg.ConsulClient()
 	check(err)
+	tokens, err := cfg.Tokens()
+	check(err)
 
-	b := &bench{work: work, hostctl: bin, consulAddr: cfg.ConsulAddr(), consul: cc,
+	b := &bench{work: work, hostctl: bin, consulAddr: cfg.ConsulAddr(), consul: cc, routerToken: tokens.Router.SecretID,
 		duration: *duration, conns: *conns, rounds: *rounds, pprofDir: *pprofDir}
 	defer b.stopAll()
 	b.startBackend()

@@ -102,7 +102,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func startWatcher(t *testing.T, a *consultest.Agent) *published {
 	p := &published{ch: make(chan struct{}, 1)}
-	w := &Watcher{Client: a.Client, Publish: p.publish, Health: p.report, Settle: 5 * time.Millisecond}
+	// Test instances listen on low ports; trust is tested on its own.
+	w := &Watcher{Client: a.Client, Publish: p.publish, Health: p.report, Settle: 5 * time.Millisecond, Ports: anyPort}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()

@@ -12,16 +12,39 @@ import (
 // view is the watcher's latest answers from each query.
 type view struct {
 	nodes    map[string]bool
+	ports    PortRange
 	services map[string][]*consul.AgentService // by node; nil until the node answered
 	addrs    map[string]string                 // node addresses, for services registered without one
 	failing  failing
 	// healthIndex is the Raft index the failing set was read at; zero until
 	// the health query has answered.
 	healthIndex uint64
+	// ignored are the instances the last sites() left out as untrusted.
+	ignored []string
 }
 
 func newView() view {
-	return view{services: map[string][]*consul.AgentService{}, addrs: map[string]string{}}
+	return view{services: map[string][]*consul.AgentService{}, addrs: map[string]string{}, ports: DefaultBackendPorts}
+}
+
+// PortRange is the inclusive range of ports an instance may be routed on.
+type PortRange struct{ Min, Max int }
+
+// DefaultBackendPorts is Nomad's default dynamic port range, where every
+// site instance's port comes from.
+var DefaultBackendPorts = PortRange{Min: 20000, Max: 32000}
+
+// trusted says whether an instance is one hostctl could have registered:
+// on the address of the Consul node it is registered on (or none, meaning
+// that one), on a port from Nomad's dynamic range. Anything else — a
+// registration pointing the router at 127.0.0.1:4646, at another host, at
+// a fixed port of the node — is never routed, whoever managed to register
+// it.
+func (v *view) trusted(nodeAddr string, s *consul.AgentService) bool {
+	if s.Address != "" && s.Address != nodeAddr {
+		return false
+	}
+	return s.Port >= v.ports.Min && s.Port <= v.ports.Max
 }
 
 func (v *view) setNodes(names map[string]bool) {
@@ -62,6 +85,7 @@ func (v *view) sites() ([]routes.Site, bool) {
 	if v.nodes == nil || v.healthIndex == 0 {
 		return nil, false
 	}
+	v.ignored = v.ignored[:0]
 	bySite := map[string]*siteBuilder{}
 	var order []string
 	for node := range v.nodes {
@@ -70,6 +94,10 @@ func (v *view) sites() ([]routes.Site, bool) {
 			return nil, false
 		}
 		for _, s := range services {
+			if !v.trusted(v.addrs[node], s) {
+				v.ignored = append(v.ignored, node+"/"+s.ID)
+				continue
+			}
 			b := bySite[s.Service]
 			if b == nil {
 				b = &siteBuilder{site: routes.Site{Name: s.Service}, domains: map[string]bool{}, redirects: map[string]bool{}, static: map[string]bool{}}

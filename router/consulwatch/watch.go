@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,6 +46,9 @@ type Watcher struct {
 	// Settle batches changes that arrive together (a deploy touches several
 	// instances at once) into one table rebuild.
 	Settle time.Duration
+	// Ports is where instances may listen (see view.trusted); the zero
+	// value means DefaultBackendPorts.
+	Ports PortRange
 
 	mu    sync.Mutex
 	view  view
@@ -58,6 +62,9 @@ const WaitTime = 5 * time.Minute
 // backs off and retries, and the router keeps its last table meanwhile.
 func (w *Watcher) Run(ctx context.Context) error {
 	w.view = newView()
+	if w.Ports != (PortRange{}) {
+		w.view.ports = w.Ports
+	}
 	w.dirty = make(chan struct{}, 1)
 	if w.Log == nil {
 		w.Log = slog.Default()
@@ -86,6 +93,7 @@ func (w *Watcher) update(f func(v *view)) {
 }
 
 func (w *Watcher) publishLoop(ctx context.Context) {
+	var lastIgnored []string
 	for {
 		select {
 		case <-ctx.Done():
@@ -101,7 +109,14 @@ func (w *Watcher) publishLoop(ctx context.Context) {
 		}
 		w.mu.Lock()
 		sites, ready := w.view.sites()
+		ignored := slices.Clone(w.view.ignored)
 		w.mu.Unlock()
+		if !slices.Equal(ignored, lastIgnored) {
+			if len(ignored) > 0 {
+				w.Log.Warn("not routing instances registered outside Nomad's port range or off their node's address", "instances", ignored)
+			}
+			lastIgnored = ignored
+		}
 		// Until every node and the health query have answered once, a table
 		// would route some sites with too few instances, or none.
 		if ready {

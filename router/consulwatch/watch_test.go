@@ -13,12 +13,13 @@ func svc(id string, port int, create uint64, meta map[string]string) *consul.Age
 
 func TestSitesJoinsCatalogAndHealth(t *testing.T) {
 	v := newView()
+	v.ports = anyPort
 	if _, ready := v.sites(); ready {
 		t.Fatal("ready before any answer")
 	}
 	v.setNodes(map[string]bool{"n1": true, "n2": true})
 	meta := map[string]string{metaDomains: "www.hello.test,hello.test", metaStatic: "/static/=/srv/s,bad=/x", metaRedirects: "old.test"}
-	v.setServices("n1", "10.0.0.1", []*consul.AgentService{
+	v.setServices("n1", "127.0.0.1", []*consul.AgentService{
 		svc("a", 1, 10, meta),
 		svc("b", 2, 10, map[string]string{metaDomains: "hello.test,extra.test"}),
 		svc("c", 3, 50, meta), // newer than the health answer below
@@ -143,5 +144,48 @@ func TestBackoffBounded(t *testing.T) {
 	b.reset()
 	if d := b.next(); d > minBackoff {
 		t.Errorf("after reset: %s > %s", d, minBackoff)
+	}
+}
+
+var anyPort = PortRange{Min: 1, Max: 65535}
+
+// A registration hostctl could not have made — another address than its
+// node's, a port outside Nomad's dynamic range (the Nomad or Consul API,
+// say) — is never routed, nor do its domains count, whoever managed to
+// register it.
+func TestUntrustedInstancesAreNotRouted(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		addr    string
+		port    int
+		trusted bool
+	}{
+		{"nomad's address on its node", "", 24001, true},
+		{"the node's own address", "10.0.0.5", 24001, true},
+		{"the Nomad API", "", 4646, false},
+		{"the Consul API", "10.0.0.5", 8500, false},
+		{"just below the range", "", 19999, false},
+		{"just above the range", "", 32001, false},
+		{"another host", "10.0.0.99", 24001, false},
+		{"loopback on a non-loopback node", "127.0.0.1", 24001, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := newView()
+			v.setNodes(map[string]bool{"n1": true})
+			v.setServices("n1", "10.0.0.5", []*consul.AgentService{{ID: "x1", Service: "victim", Address: c.addr, Port: c.port,
+				Tags: []string{"hostctl"}, Meta: map[string]string{metaDomains: "victim.example.com,extra.example.com"}}})
+			v.setHealth(failing{}, 1)
+			sites, ready := v.sites()
+			if !ready {
+				t.Fatal("not ready")
+			}
+			routed := len(sites) == 1 && len(sites[0].Backends) == 1
+			if routed != c.trusted {
+				t.Errorf("%s:%d routed=%v, want %v (sites %+v)", c.addr, c.port, routed, c.trusted, sites)
+			}
+			if !c.trusted && len(sites) != 0 {
+				t.Errorf("an untrusted registration still brought its domains: %+v", sites)
+			}
+		})
 	}
 }

@@ -70,6 +70,11 @@ def attempt(op, path, data, environ, headers):
         return http(op.upper(), path, data, headers)
     elif op == "headers":
         return json.dumps({k: v for k, v in environ.items() if isinstance(v, str) and k.startswith("HTTP_") or k == "wsgi.url_scheme"})
+    elif op == "probes":
+        # The control-plane probes (probes.py), from inside gunicorn.
+        import probes
+        os.environ["NEIGHBOUR_ALLOC"] = path
+        return json.dumps(probes.probes(), sort_keys=True)
     elif op == "stop-master":
         # A deliberate crash: gunicorn's master stops, the task exits and
         # Nomad restarts it in the same allocation.

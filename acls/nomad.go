@@ -1,0 +1,60 @@
+package acls
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	nomad "github.com/hashicorp/nomad/api"
+)
+
+// BootstrapNomad turns on Nomad's ACL system with t's management token as
+// the bootstrap token, waiting for a leader first. On a cluster already
+// bootstrapped it checks that the token is still the management one.
+// Nomad needs no policy of its own here: anonymous requests are denied,
+// the operator holds the management token, and each site's tasks hold
+// only their workload identity, which reads its own job's Variables.
+func BootstrapNomad(ctx context.Context, nc *nomad.Client, t Tokens) error {
+	secret := t.NomadManagement.SecretID
+	for {
+		_, _, err := nc.ACLTokens().BootstrapOpts(secret, (&nomad.WriteOptions{}).WithContext(ctx))
+		if err == nil {
+			return nil
+		}
+		if strings.Contains(err.Error(), "bootstrap already done") {
+			self, _, serr := nc.ACLTokens().Self((&nomad.QueryOptions{AuthToken: secret}).WithContext(ctx))
+			if serr != nil || self.Type != "management" {
+				return fmt.Errorf("Nomad's ACLs were bootstrapped with another token (%v)", serr)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bootstrapping Nomad's ACLs: %w", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// SiteVariablesPolicy lets the jobs a site starts besides its own — its
+// crons and one-off runs, whose workload identities name their own job IDs
+// — read the site's Variables (its secrets and database credentials), and
+// nothing else. Policy names are Nomad's [A-Za-z0-9-]{1,128}; job IDs of
+// hostctl's are lowercase labels joined by '-', so they fit.
+func SiteVariablesPolicy(site, jobID, secretsPath string) *nomad.ACLPolicy {
+	return &nomad.ACLPolicy{
+		Name:        PolicyForJob(jobID),
+		Description: "hostctl: " + jobID + " reads site " + site + "'s Variables",
+		Rules: `namespace "default" {
+  variables {
+    path "` + secretsPath + `" { capabilities = ["read"] }
+  }
+}
+`,
+		JobACL: &nomad.JobACL{Namespace: "default", JobID: jobID},
+	}
+}
+
+// PolicyForJob names the Variables policy of one of a site's extra jobs.
+func PolicyForJob(jobID string) string { return "hostctl-vars-" + jobID }
