@@ -130,3 +130,24 @@ func TestUnescapeMount(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// Whoever runs `dev up` may have the operator's tokens in their shell; the
+// agents must not inherit them, since Nomad passes its environment on to
+// every raw_exec task.
+func TestAgentEnvHoldsNoCredentials(t *testing.T) {
+	for k, v := range map[string]string{
+		"NOMAD_TOKEN": "mgmt", "CONSUL_HTTP_TOKEN": "mgmt", "CONSUL_HTTP_TOKEN_FILE": "/x", "VAULT_TOKEN": "v",
+		"HOSTCTL_PG_ADMIN_URL": "postgres://postgres:pw@x/", "MY_API_SECRET": "s", "NOMAD_ADDR": "http://x", "KEEP_ME": "yes",
+	} {
+		t.Setenv(k, v)
+	}
+	env := strings.Join(agentEnv("EXTRA=1"), "\n")
+	for _, leaked := range []string{"NOMAD_TOKEN=", "CONSUL_HTTP_TOKEN", "VAULT_TOKEN", "HOSTCTL_PG_ADMIN_URL", "MY_API_SECRET", "NOMAD_ADDR"} {
+		if strings.Contains(env, leaked) {
+			t.Errorf("agent environment carries %s", leaked)
+		}
+	}
+	if !strings.Contains(env, "KEEP_ME=yes") || !strings.Contains(env, "EXTRA=1") {
+		t.Errorf("agent environment lost ordinary variables:\n%s", env)
+	}
+}

@@ -166,11 +166,11 @@ site "tenant" {
 			"ROUTER_ADMIN="+c.routerAdmin(), "NEIGHBOUR=neighbour", "MARKER="+marker, "NEIGHBOUR_ALLOC="+neighbourAlloc,
 			"PROBE_NOMAD_TOKEN="+c.tokens.NomadManagement.SecretID, "PROBE_CONSUL_TOKEN="+c.tokens.ConsulManagement.SecretID,
 			"PROBE_ADMIN_TOKEN="+strings.TrimSpace(string(admin)))
-		out, err := cmd.CombinedOutput()
+		out, runErr := cmd.CombinedOutput()
 		_, js, _ := strings.Cut(string(out), "PROBES ")
 		var rep probeReport
 		if err := json.Unmarshal([]byte(strings.TrimSpace(js)), &rep); err != nil {
-			t.Fatalf("operator probes: %v\n%s", err, out)
+			t.Fatalf("operator probes: %v (%v)\n%s", err, runErr, out)
 		}
 		for probe, got := range rep.Results {
 			code, _ := got.(float64)

@@ -37,6 +37,17 @@ def call(method, url, body=None, headers=None):
         return "error: %s" % e
 
 
+def best(codes):
+    """The most an attacker got from several tries: a success if any, else
+    a refusal if any, else whatever came back (a 404 for a name that does
+    not exist says nothing about permissions)."""
+    codes = list(codes)
+    for c in codes:
+        if isinstance(c, int) and 200 <= c < 300:
+            return c
+    return 403 if 403 in codes else codes[0]
+
+
 def foreign_allocs():
     """Allocation IDs of other tasks on this node, as any process can read
     them from other processes' command lines."""
@@ -79,8 +90,10 @@ def probes(nomad_token="", consul_token="", admin_token=""):
                        "Name": "t", "Driver": "raw_exec",
                        "Config": {"command": "/bin/sh", "args": ["-c", "id > " + marker]}}]}]}}
     allocs = foreign_allocs()
-    alloc = os.environ.get("NEIGHBOUR_ALLOC") or (allocs[0] if allocs else "00000000-0000-0000-0000-000000000000")
-    service_id = "_nomad-task-%s-group-web-%s-http" % (alloc, neighbour)
+    # Which of them is the neighbour's is not written anywhere a site can
+    # read, so every one is tried, as an attacker would.
+    candidates = [os.environ["NEIGHBOUR_ALLOC"]] if os.environ.get("NEIGHBOUR_ALLOC") else allocs
+    candidates = candidates or ["00000000-0000-0000-0000-000000000000"]
     service = {"ID": "squat", "Name": neighbour, "Port": 20999, "Tags": ["hostctl"],
                "Meta": {"hostctl_site": neighbour, "hostctl_domains": neighbour + ".localhost"}}
     ah = {"Authorization": "Bearer " + admin_token} if admin_token else {}
@@ -89,13 +102,16 @@ def probes(nomad_token="", consul_token="", admin_token=""):
     r = {
         "nomad list jobs": call("GET", nomad + "/v1/jobs", headers=nh),
         "nomad read neighbour's variables": call("GET", nomad + "/v1/var/nomad/jobs/" + neighbour, headers=nh),
-        "nomad read neighbour's files": call("GET", nomad + "/v1/client/fs/ls/%s?path=/alloc" % alloc, headers=nh),
+        "nomad read neighbour's files": best(call("GET", nomad + "/v1/client/fs/ls/%s?path=/alloc" % a, headers=nh)
+                                             for a in candidates),
         "nomad register a job": call("POST", nomad + "/v1/jobs", job, nh),
         "nomad scale neighbour": call("POST", nomad + "/v1/job/%s/scale" % neighbour,
                                       {"Count": 2, "Target": {"Group": "web"}}, nh),
         "nomad stop neighbour": call("DELETE", nomad + "/v1/job/" + neighbour, headers=nh),
         "consul register neighbour's service": call("PUT", consul + "/v1/agent/service/register", service, ch),
-        "consul deregister neighbour's service": call("PUT", consul + "/v1/agent/service/deregister/" + service_id, b"", ch),
+        "consul deregister neighbour's service": best(
+            call("PUT", consul + "/v1/agent/service/deregister/_nomad-task-%s-group-web-%s-http" % (a, neighbour), b"", ch)
+            for a in candidates),
         "consul read certificates": call("GET", consul + "/v1/kv/hostctl/router/certs/acme_account+key", headers=ch),
         "consul write certificates": call("PUT", consul + "/v1/kv/hostctl/router/certs/planted", b"x", ch),
         "router metrics": call("GET", admin + "/metrics", headers=ah),
