@@ -103,7 +103,7 @@ func SetUpConsul(ctx context.Context, cc *consul.Client, t Tokens) error {
 // is where Consul fetches Nomad's signing keys; Consul fetches them as the
 // method is written, so Nomad must be up.
 func TrustNomad(ctx context.Context, cc *consul.Client, jwksURL string) error {
-	return ensureAuthMethod(cc, jwksURL, (&consul.QueryOptions{}).WithContext(ctx), (&consul.WriteOptions{}).WithContext(ctx))
+	return TrustNomadWith(ctx, cc, NomadTrust{JWKSURL: jwksURL})
 }
 
 func ensurePolicy(cc *consul.Client, p consul.ACLPolicy, q *consul.QueryOptions, w *consul.WriteOptions) error {
@@ -118,7 +118,7 @@ func ensurePolicy(cc *consul.Client, p consul.ACLPolicy, q *consul.QueryOptions,
 		_, _, err = cc.ACL().PolicyUpdate(&p, w)
 	}
 	if err != nil {
-		return fmt.Errorf("Consul policy %s: %w", p.Name, err)
+		return fmt.Errorf("writing the Consul policy %s: %w", p.Name, err)
 	}
 	return nil
 }
@@ -138,7 +138,7 @@ func ensureToken(cc *consul.Client, t Token, policy, what string, q *consul.Quer
 		_, _, err = cc.ACL().TokenUpdate(tok, w)
 	}
 	if err != nil {
-		return fmt.Errorf("Consul token for %s: %w", what, err)
+		return fmt.Errorf("writing the Consul token for %s: %w", what, err)
 	}
 	return nil
 }
@@ -148,12 +148,12 @@ func ensureToken(cc *consul.Client, t Token, policy, what string, q *consul.Quer
 // register services, and checks, under its own name and no other — not
 // another site's, not "nomad", whatever a job says. No binding rule exists
 // for tasks: site processes get no Consul token at all.
-func ensureAuthMethod(cc *consul.Client, jwksURL string, q *consul.QueryOptions, w *consul.WriteOptions) error {
+func ensureAuthMethod(cc *consul.Client, trust NomadTrust, q *consul.QueryOptions, w *consul.WriteOptions) error {
 	m := &consul.ACLAuthMethod{
 		Name: AuthMethod, Type: "jwt", DisplayName: AuthMethod, TokenLocality: "local",
 		Description: "Nomad workload identities of hostctl sites' services",
 		Config: map[string]any{
-			"JWKSURL":          jwksURL,
+			"JWKSURL":          trust.JWKSURL,
 			"JWTSupportedAlgs": []string{"RS256"},
 			"BoundAudiences":   []string{"consul.io"},
 			"ClaimMappings": map[string]string{
@@ -163,6 +163,9 @@ func ensureAuthMethod(cc *consul.Client, jwksURL string, q *consul.QueryOptions,
 				"nomad_service":   "nomad_service",
 			},
 		},
+	}
+	if trust.JWKSCACert != "" {
+		m.Config["JWKSCACert"] = trust.JWKSCACert
 	}
 	existing, _, err := cc.ACL().AuthMethodRead(AuthMethod, q)
 	if err != nil && !isNotFound(err) {
@@ -174,7 +177,7 @@ func ensureAuthMethod(cc *consul.Client, jwksURL string, q *consul.QueryOptions,
 		_, _, err = cc.ACL().AuthMethodUpdate(m, w)
 	}
 	if err != nil {
-		return fmt.Errorf("Consul auth method %s: %w", AuthMethod, err)
+		return fmt.Errorf("writing the Consul auth method %s: %w", AuthMethod, err)
 	}
 	want := &consul.ACLBindingRule{
 		AuthMethod:  AuthMethod,
@@ -201,7 +204,7 @@ func ensureAuthMethod(cc *consul.Client, jwksURL string, q *consul.QueryOptions,
 	}
 	if !found {
 		if _, _, err := cc.ACL().BindingRuleCreate(want, w); err != nil {
-			return fmt.Errorf("Consul binding rule: %w", err)
+			return fmt.Errorf("writing the Consul binding rule: %w", err)
 		}
 	}
 	return nil
@@ -218,7 +221,7 @@ func WaitConsulACLs(ctx context.Context, cc *consul.Client) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("Consul's ACL system is not ready: %w", err)
+			return fmt.Errorf("the Consul ACL system is not ready: %w", err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -25,7 +25,7 @@ func BootstrapNomad(ctx context.Context, nc *nomad.Client, t Tokens) error {
 		if strings.Contains(err.Error(), "bootstrap already done") {
 			self, _, serr := nc.ACLTokens().Self((&nomad.QueryOptions{AuthToken: secret}).WithContext(ctx))
 			if serr != nil || self.Type != "management" {
-				return fmt.Errorf("Nomad's ACLs were bootstrapped with another token (%v)", serr)
+				return fmt.Errorf("the Nomad ACLs were bootstrapped with another token (%v)", serr)
 			}
 			return nil
 		}

@@ -17,6 +17,7 @@ func NewApp() *cli.App {
 		Flags:                append(append([]cli.Flag{}, clusterFlags...), provisionerFlags...),
 		Commands: []*cli.Command{
 			devCommand(),
+			clusterCommand(),
 			siteCommand(),
 			secretCommand(),
 			dbCommand(),

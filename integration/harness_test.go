@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,10 +70,7 @@ func newCluster(t *testing.T) *cluster {
 	if err := os.Chmod(state, 0o711); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(state, "hostctl")
-	if out, err := staticBuild(bin).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := hostctlBinary(t)
 	base := freePortBase(t)
 	c := &cluster{
 		t: t, bin: bin, stateDir: state,
@@ -272,6 +270,41 @@ func liveProcessesTiedTo(dir string) []string {
 		}
 	}
 	return left
+}
+
+// built is the hostctl binary every cluster of this test run uses, built
+// once: a build per cluster cost seconds each, and the tests are of one
+// tree anyway.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+	out  []byte
+}
+
+func hostctlBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("/tmp", "hostctl-it-bin-"); built.err != nil {
+			return
+		}
+		// The launcher runs from here as root for every site; others only
+		// need to pass through.
+		_ = os.Chmod(built.dir, 0o711)
+		built.out, built.err = staticBuild(filepath.Join(built.dir, "hostctl")).CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("go build: %v\n%s", built.err, built.out)
+	}
+	return filepath.Join(built.dir, "hostctl")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // staticBuild builds hostctl the way scripts/bootstrap does: without cgo,

@@ -67,18 +67,28 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public.id
 }
 
-# Every node: all traffic between nodes of the cluster (Serf, RPC, and the
-# routers reaching site instances on clients' dynamic ports), SSH from the
-# operators.
+# The security groups open only what each role serves, to whom (see
+# docs/operations.md, "Network"): nothing is reachable by default, and every
+# rule below names a port of Consul's, Nomad's or the router's.
+
+# Every node runs a Consul agent, and every agent gossips with every other
+# (Serf LAN, TCP and UDP). SSH from the operators.
 resource "aws_security_group" "node" {
   name   = "${var.cluster}-node"
   vpc_id = aws_vpc.this.id
 
   ingress {
-    description = "cluster-internal"
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
+    description = "Consul LAN gossip"
+    from_port   = 8301
+    to_port     = 8301
+    protocol    = "tcp"
+    self        = true
+  }
+  ingress {
+    description = "Consul LAN gossip"
+    from_port   = 8301
+    to_port     = 8301
+    protocol    = "udp"
     self        = true
   }
   ingress {
@@ -96,24 +106,79 @@ resource "aws_security_group" "node" {
   }
 }
 
-# Servers: the Nomad and Consul HTTP APIs for hostctl's operators.
-resource "aws_security_group" "api" {
-  name   = "${var.cluster}-api"
+# Servers: Consul's RPC from every agent (client agents forward to it and
+# get their certificates there, auto_encrypt), Nomad's RPC from Nomad
+# clients and the other servers, Nomad's server gossip among servers, and
+# the HTTPS APIs and UIs for the operators. Nomad and Consul on a server
+# talk to each other over loopback, which no security group filters.
+resource "aws_security_group" "server" {
+  name   = "${var.cluster}-server"
   vpc_id = aws_vpc.this.id
 
   ingress {
-    description = "Nomad API"
+    description     = "Consul server RPC"
+    from_port       = 8300
+    to_port         = 8300
+    protocol        = "tcp"
+    security_groups = [aws_security_group.node.id]
+  }
+  ingress {
+    description     = "Nomad RPC from clients"
+    from_port       = 4647
+    to_port         = 4647
+    protocol        = "tcp"
+    security_groups = [aws_security_group.client.id]
+  }
+  ingress {
+    description = "Nomad RPC between servers"
+    from_port   = 4647
+    to_port     = 4647
+    protocol    = "tcp"
+    self        = true
+  }
+  ingress {
+    description = "Nomad server gossip"
+    from_port   = 4648
+    to_port     = 4648
+    protocol    = "tcp"
+    self        = true
+  }
+  ingress {
+    description = "Nomad server gossip"
+    from_port   = 4648
+    to_port     = 4648
+    protocol    = "udp"
+    self        = true
+  }
+  ingress {
+    description = "Nomad HTTPS API and UI"
     from_port   = 4646
     to_port     = 4646
     protocol    = "tcp"
     cidr_blocks = var.admin_cidrs
   }
   ingress {
-    description = "Consul API"
-    from_port   = 8500
-    to_port     = 8500
+    description = "Consul HTTPS API and UI"
+    from_port   = 8501
+    to_port     = 8501
     protocol    = "tcp"
     cidr_blocks = var.admin_cidrs
+  }
+}
+
+# Clients: site instances listen on Nomad's dynamic ports, and only the
+# routers may reach them. (Consul's health checks come from the client's
+# own agent, on the same machine.)
+resource "aws_security_group" "client" {
+  name   = "${var.cluster}-client"
+  vpc_id = aws_vpc.this.id
+
+  ingress {
+    description     = "site instances, from the routers"
+    from_port       = 20000
+    to_port         = 32000
+    protocol        = "tcp"
+    security_groups = [aws_security_group.router.id]
   }
 }
 
@@ -131,7 +196,7 @@ resource "aws_security_group" "router" {
     cidr_blocks = ["0.0.0.0/0"]
   }
   ingress {
-    description = "NLB health checks"
+    description = "NLB health checks (/healthz; /metrics needs the admin token)"
     from_port   = 8081
     to_port     = 8081
     protocol    = "tcp"
@@ -179,7 +244,7 @@ resource "aws_instance" "server" {
   subnet_id              = aws_subnet.this[each.value.az].id
   private_ip             = each.value.ip
   key_name               = var.ssh_key_name
-  vpc_security_group_ids = [aws_security_group.node.id, aws_security_group.api.id]
+  vpc_security_group_ids = [aws_security_group.node.id, aws_security_group.server.id]
   user_data_base64       = module.server[each.key].user_data_base64gzip
   # A changed config is rolled out by replacing servers one at a time
   # (docs/operations.md), never by rewriting user-data in place.
@@ -193,7 +258,7 @@ resource "aws_instance" "client" {
   instance_type               = var.client_instance_type
   subnet_id                   = aws_subnet.this[each.value].id
   key_name                    = var.ssh_key_name
-  vpc_security_group_ids      = [aws_security_group.node.id]
+  vpc_security_group_ids      = [aws_security_group.node.id, aws_security_group.client.id]
   user_data_base64            = module.client[each.key].user_data_base64gzip
   user_data_replace_on_change = true
   tags                        = { Name = "${var.cluster}-${each.key}", "hostctl-role" = "client" }

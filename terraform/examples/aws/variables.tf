@@ -20,12 +20,12 @@ variable "vpc_cidr" {
 }
 
 variable "admin_cidrs" {
-  description = "Who may reach SSH and the Nomad and Consul APIs on the servers (hostctl's operators)."
+  description = "Who may reach SSH and the Nomad and Consul HTTPS APIs and UIs on the servers (hostctl's operators)."
   type        = list(string)
 
   validation {
     condition     = length(var.admin_cidrs) > 0 && alltrue([for c in var.admin_cidrs : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
-    error_message = "admin_cidrs must be CIDR blocks, and not 0.0.0.0/0: the APIs have no ACLs."
+    error_message = "admin_cidrs must be CIDR blocks, and not 0.0.0.0/0: the APIs are for operators only (ACLs guard every request, the network keeps the rest of the world from trying)."
   }
 }
 

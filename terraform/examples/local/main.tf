@@ -23,6 +23,8 @@ module "node" {
   paths             = var.paths
   consul_user       = var.consul_user
   media             = { image_gib = var.media_image_gib }
+  tls               = var.tls
+  gossip_encryption = var.gossip_encryption
 }
 
 locals {

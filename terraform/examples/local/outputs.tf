@@ -19,3 +19,8 @@ output "consul_http_addr" {
 output "nomad_addr" {
   value = module.node.nomad_addr
 }
+
+output "secret_files" {
+  description = "What the operator places on the node (see the node module's secret_files)."
+  value       = module.node.secret_files
+}

@@ -85,3 +85,24 @@ variable "media_image_gib" {
   default     = 20
   nullable    = false
 }
+
+variable "tls" {
+  description = "See the node module's tls; unset attributes keep its defaults (TLS on, files under the config dirs)."
+  type = object({
+    enabled          = optional(bool)
+    consul_ca_file   = optional(string)
+    consul_cert_file = optional(string)
+    consul_key_file  = optional(string)
+    nomad_ca_file    = optional(string)
+    nomad_cert_file  = optional(string)
+    nomad_key_file   = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "gossip_encryption" {
+  type     = bool
+  default  = true
+  nullable = false
+}

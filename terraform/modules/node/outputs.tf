@@ -39,11 +39,16 @@ output "units" {
 }
 
 output "consul_http_addr" {
-  description = "Where processes on the node reach the Consul HTTP API (CONSUL_HTTP_ADDR)."
+  description = "Where processes on the node reach the Consul HTTP API (CONSUL_HTTP_ADDR): https://… on servers with tls on."
   value       = local.consul_http_addr
 }
 
 output "nomad_addr" {
-  description = "Where processes on the node reach the Nomad HTTP API (NOMAD_ADDR); null on router-only nodes."
+  description = "Where processes on the node reach the Nomad HTTP API (NOMAD_ADDR), https://… with tls on; null on router-only nodes."
   value       = local.nomad ? local.nomad_http_addr : null
+}
+
+output "secret_files" {
+  description = "The files the operator must place on the node before its agents start, by absolute path: source names a file `hostctl cluster init` makes (the *.json fragments and *.token files) or one of the operator's PKI (*.pem, per node for certificates and keys); owner and permissions are what the agents need and the units check. Never in user-data."
+  value       = local.secret_files
 }

@@ -97,7 +97,7 @@ variable "bind_addr" {
 }
 
 variable "http_bind_addr" {
-  description = "Address the Consul and Nomad HTTP APIs listen on. The default exposes them on every interface: restrict access with the network (see the aws example's security groups), because ACLs are not set up by this module."
+  description = "Address the Consul and Nomad HTTP APIs listen on. The default exposes them on every interface; every request needs an ACL token, and the network should still keep them to operators (see the aws example's security groups). With tls on, Consul client agents (no server role) keep their plain-HTTP API on 127.0.0.1 whatever this says: only the node's own Nomad agent and router use it."
   type        = string
   default     = "0.0.0.0"
   nullable    = false
@@ -121,9 +121,10 @@ variable "router_bind_addr" {
 }
 
 variable "ports" {
-  description = "TCP ports. The defaults are the upstream ones, so the stock nomad and consul CLIs work without flags."
+  description = "TCP ports. The defaults are the upstream ones, so the stock nomad and consul CLIs work without flags. consul_server must be the same on every node: with tls on, a client agent asks for its certificate at retry_join's hosts on its own consul_server port."
   type = object({
     consul_http     = optional(number, 8500)
+    consul_https    = optional(number, 8501)
     consul_server   = optional(number, 8300)
     consul_serf_lan = optional(number, 8301)
     nomad_http      = optional(number, 4646)
@@ -174,7 +175,7 @@ variable "node_class" {
 }
 
 variable "paths" {
-  description = "Where things live on the node. Every path is absolute, without spaces or a trailing slash."
+  description = "Where things live on the node. Every path is absolute, without spaces or a trailing slash. source_root is the source tree (HOSTCTL_SOURCE_ROOT) a router on a client serves static files from; the module does not create it."
   type = object({
     bin_dir            = optional(string, "/usr/local/bin")
     lib_dir            = optional(string, "/usr/local/lib/hostctl")
@@ -185,6 +186,7 @@ variable "paths" {
     consul_data_dir    = optional(string, "/var/lib/consul")
     nomad_data_dir     = optional(string, "/var/lib/nomad")
     media_root         = optional(string, "/srv/hostctl/media")
+    source_root        = optional(string, "/srv/hostctl/sources")
   })
   default  = {}
   nullable = false
@@ -300,4 +302,55 @@ variable "artifact_limits" {
   })
   default  = {}
   nullable = false
+}
+
+variable "tls" {
+  description = "TLS for Consul's and Nomad's RPC and HTTP APIs, from files the operator places on the node (the module only names them: user-data is readable from the instance metadata service). Consul servers use consul_cert_file/consul_key_file (SANs server.<datacenter>.consul, localhost, 127.0.0.1) and serve HTTPS on ports.consul_https instead of HTTP; Consul clients get their certificate from the servers (auto_encrypt) and need only the CA. Every Nomad agent uses nomad_cert_file/nomad_key_file (SANs server.<region>.nomad or client.<region>.nomad, localhost, 127.0.0.1). enabled = false leaves RPC and the APIs in plain text: only for a cluster on one machine's loopback."
+  type = object({
+    enabled          = optional(bool, true)
+    consul_ca_file   = optional(string, "/etc/consul.d/tls/ca.pem")
+    consul_cert_file = optional(string, "/etc/consul.d/tls/server.pem")
+    consul_key_file  = optional(string, "/etc/consul.d/tls/server-key.pem")
+    nomad_ca_file    = optional(string, "/etc/nomad.d/tls/ca.pem")
+    nomad_cert_file  = optional(string, "/etc/nomad.d/tls/agent.pem")
+    nomad_key_file   = optional(string, "/etc/nomad.d/tls/agent-key.pem")
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k, p in var.tls : can(regex("^(/[A-Za-z0-9._@+-]+)+$", p)) && !can(regex("/\\.\\.?(/|$)", p)) if k != "enabled"])
+    error_message = "tls file paths must be absolute, made of letters, digits and ._@+- only, without . or .. components."
+  }
+  validation {
+    # Consul's servers read their key as the consul user, Nomad reads its
+    # own as root: one file cannot be both.
+    condition     = !var.tls.enabled || var.tls.consul_key_file != var.tls.nomad_key_file
+    error_message = "tls.consul_key_file and tls.nomad_key_file must differ."
+  }
+}
+
+variable "gossip_encryption" {
+  description = "Whether the agents refuse to start without a gossip key in their secrets file (encrypt in <consul config dir>/secrets.json, server.encrypt in a server's <nomad config dir>/secrets.json, from `hostctl cluster init`). A first server started without one would found an unencrypted cluster."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "router_static_roots" {
+  description = "Directories the router may serve sites' static files and media from (--static-root; see docs/security.md). null: the source tree and media store (paths.source_root, paths.media_root) when the node is also a client, where they are; none on a router-only node, which has neither."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = alltrue([for p in(var.router_static_roots == null ? [] : var.router_static_roots) : can(regex("^(/[A-Za-z0-9._@+-]+)+$", p)) && !can(regex("/\\.\\.?(/|$)", p))])
+    error_message = "router_static_roots must be absolute paths other than /, made of letters, digits and ._@+- only, without . or .. components."
+  }
+  validation {
+    # The router refuses overlapping roots: a site's dir under one root
+    # could be another root's site dir.
+    condition = alltrue([for i, a in(var.router_static_roots == null ? [] : var.router_static_roots) : alltrue([for j, b in var.router_static_roots :
+    i == j || (a != b && !startswith(a, "${b}/"))])])
+    error_message = "router_static_roots must not repeat or contain one another."
+  }
 }

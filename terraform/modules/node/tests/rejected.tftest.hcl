@@ -164,3 +164,45 @@ run "bad_interface" {
   variables { network_interface = "eth0; reboot" }
   expect_failures = [var.network_interface]
 }
+
+run "tls_relative_path" {
+  command = plan
+  variables { tls = { nomad_cert_file = "tls/agent.pem" } }
+  expect_failures = [var.tls]
+}
+
+run "tls_path_with_dotdot" {
+  command = plan
+  variables { tls = { consul_ca_file = "/etc/consul.d/../ca.pem" } }
+  expect_failures = [var.tls]
+}
+
+run "tls_one_key_for_both_agents" {
+  command = plan
+  variables { tls = { consul_key_file = "/etc/pki/key.pem", nomad_key_file = "/etc/pki/key.pem" } }
+  expect_failures = [var.tls]
+}
+
+run "static_root_relative" {
+  command = plan
+  variables { router_static_roots = ["srv/media"] }
+  expect_failures = [var.router_static_roots]
+}
+
+run "static_root_is_slash" {
+  command = plan
+  variables { router_static_roots = ["/"] }
+  expect_failures = [var.router_static_roots]
+}
+
+run "static_roots_overlap" {
+  command = plan
+  variables { router_static_roots = ["/srv/hostctl", "/srv/hostctl/media"] }
+  expect_failures = [var.router_static_roots]
+}
+
+run "static_roots_repeat" {
+  command = plan
+  variables { router_static_roots = ["/srv/media", "/srv/media"] }
+  expect_failures = [var.router_static_roots]
+}

@@ -44,6 +44,14 @@ run "cloud_config" {
     error_message = "scripts are executable, agent configs not world-readable"
   }
   assert {
+    condition     = alltrue([for p, f in output.files : !can(regex("\"(encrypt|token|agent|initial_management)\"\\s*:", f.content))])
+    error_message = "no gossip key or ACL token may be in user-data, which the instance metadata service hands to any process on the node"
+  }
+  assert {
+    condition     = length(setintersection(keys(output.files), keys(output.secret_files))) == 0
+    error_message = "the files the operator places are never rendered"
+  }
+  assert {
     condition     = jsondecode(output.files["/etc/nomad.d/nomad.json"].content).client.meta.hostctl_launcher == "/usr/local/bin/hostctl"
     error_message = "nomad.json must be the JSON of nomad_config"
   }
