@@ -46,12 +46,7 @@ func TestCheckDomain(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.domain, func(t *testing.T) {
 			err := CheckDomain(c.domain)
-			switch {
-			case c.want == "" && err != nil:
-				t.Errorf("refused: %v", err)
-			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-				t.Errorf("err = %v, want %q", err, c.want)
-			}
+			checkErr(t, err, c.want)
 		})
 	}
 }

@@ -46,12 +46,7 @@ func TestCheckEnvName(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, check := range []func(string) error{checkEnvName, CheckSecretName} {
 				err := check(c.name)
-				switch {
-				case c.want == "" && err != nil:
-					t.Errorf("refused: %v", err)
-				case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-					t.Errorf("err = %v, want %q", err, c.want)
-				}
+				checkErr(t, err, c.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package jobs
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,4 +26,16 @@ func sourceTree(t testing.TB, sites ...string) string {
 func testOptions(t testing.TB, sites ...string) Options {
 	t.Helper()
 	return Options{SourceRoot: sourceTree(t, sites...)}
+}
+
+// checkErr fails t unless err matches want: nil for "", else an error
+// containing want.
+func checkErr(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("refused: %v", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Errorf("err = %v, want %q", err, want)
+	}
 }

@@ -84,12 +84,7 @@ func TestLimitsApply(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseSource("l.hcl", spec(c.body), Options{SourceRoot: root, Limits: c.limits})
-			switch {
-			case c.want == "" && err != nil:
-				t.Errorf("refused: %v", err)
-			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-				t.Errorf("err = %v, want %q", err, c.want)
-			}
+			checkErr(t, err, c.want)
 		})
 	}
 }

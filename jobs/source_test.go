@@ -72,12 +72,7 @@ func TestSourceURLs(t *testing.T) {
 				check = checkArchiveURL
 			}
 			err := check(c.url, trusted)
-			switch {
-			case c.want == "" && err != nil:
-				t.Errorf("refused: %v", err)
-			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-				t.Errorf("err = %v, want %q", err, c.want)
-			}
+			checkErr(t, err, c.want)
 		})
 	}
 }
