@@ -20,8 +20,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
-	"github.com/hostctl/hostctl/sandbox"
+	"github.com/hostctl/hostctl/contract"
 )
 
 const (
@@ -32,7 +31,7 @@ func sitePath(site string) string { return "hostctl/sites/" + site + "/account" 
 
 // UID returns the site's uid, assigning the lowest free one on first use.
 func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return 0, err
 	}
 	vars := nc.Variables()
@@ -71,7 +70,7 @@ func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 // Peek returns the site's uid if it has one, or the lowest free uid it
 // would get, without assigning anything: for plans.
 func Peek(ctx context.Context, nc *nomad.Client, site string) (int, error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return 0, err
 	}
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
@@ -88,7 +87,7 @@ func lookup(vars *nomad.Variables, site string, q *nomad.QueryOptions) (int, boo
 	}
 	uid, err := strconv.Atoi(v.Items["uid"])
 	if err == nil {
-		err = sandbox.CheckUID(uid)
+		err = contract.CheckUID(uid)
 	}
 	if err != nil {
 		return 0, false, fmt.Errorf("%s holds a bad uid %q: %w", sitePath(site), v.Items["uid"], err)
@@ -107,7 +106,7 @@ func lowestFree(vars *nomad.Variables, q *nomad.QueryOptions) (int, error) {
 			used[n] = true
 		}
 	}
-	for uid := sandbox.MinUID; uid <= sandbox.MaxUID; uid++ {
+	for uid := contract.MinUID; uid <= contract.MaxUID; uid++ {
 		if !used[uid] {
 			return uid, nil
 		}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/deploy"
-	"github.com/hostctl/hostctl/jobs"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 	"github.com/hostctl/hostctl/secrets"
 )
@@ -56,7 +56,7 @@ func firstSiteArg(c *cli.Context) (string, error) {
 		return "", fmt.Errorf("%s needs a SITE", c.Command.FullName())
 	}
 	site := c.Args().First()
-	return site, jobs.CheckSiteName(site)
+	return site, contract.CheckSiteName(site)
 }
 
 func dbRotate(c *cli.Context) error {
@@ -70,7 +70,7 @@ func dbRotate(c *cli.Context) error {
 	}
 	out := c.App.Writer
 	role, err := provisionerConfig(c).Rotate(c.Context, nc, site, func(login string) error {
-		return deploy.SetJobEnv(c.Context, nc, site, jobs.EnvDBLogin, login, out)
+		return deploy.SetJobEnv(c.Context, nc, site, contract.EnvDBLogin, login, out)
 	})
 	if err != nil {
 		return err
@@ -139,7 +139,7 @@ func dbShell(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if stored[jobs.DatabaseKeys["PGPASSWORD"]] == "" {
+	if stored[contract.DatabaseKeys["PGPASSWORD"]] == "" {
 		return fmt.Errorf("site %s has no database credentials; does its spec have a database block?", site)
 	}
 	psql, err := exec.LookPath("psql")
@@ -148,7 +148,7 @@ func dbShell(c *cli.Context) error {
 	}
 	cmd := exec.CommandContext(c.Context, psql, c.Args().Tail()...)
 	cmd.Env = os.Environ()
-	for env, key := range jobs.DatabaseKeys {
+	for env, key := range contract.DatabaseKeys {
 		if env != "DATABASE_URL" {
 			cmd.Env = append(cmd.Env, env+"="+stored[key])
 		}

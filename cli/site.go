@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/accounts"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
 	"github.com/hostctl/hostctl/secrets"
@@ -235,7 +236,7 @@ func siteDestroy(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := jobs.CheckSiteName(name); err != nil {
+	if err := contract.CheckSiteName(name); err != nil {
 		return err
 	}
 	nc, err := nomadClient(c)

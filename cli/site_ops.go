@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/accounts"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
 )
@@ -210,7 +211,7 @@ func siteRollbackCommand() *cli.Command {
 				return fmt.Errorf("rollback takes SITE [VERSION]")
 			}
 			site := c.Args().First()
-			if err := jobs.CheckSiteName(site); err != nil {
+			if err := contract.CheckSiteName(site); err != nil {
 				return err
 			}
 			var version *uint64
@@ -290,5 +291,5 @@ func siteArg(c *cli.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return site, jobs.CheckSiteName(site)
+	return site, contract.CheckSiteName(site)
 }

@@ -8,7 +8,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // SyncCrons registers the site's cron jobs and removes those its spec no
@@ -22,7 +22,7 @@ func SyncCrons(ctx context.Context, nc *nomad.Client, site string, crons []*noma
 	for _, j := range crons {
 		id := *j.ID
 		cur, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx))
-		if err == nil && cur.Meta[jobs.MetaCronOf] != site {
+		if err == nil && cur.Meta[contract.MetaCronOf] != site {
 			return fmt.Errorf("cron job %s would replace a job that is not a cron of %s", id, site)
 		}
 		if err := grantSiteVariables(ctx, nc, site, id); err != nil {
@@ -54,7 +54,7 @@ func cronJobsOf(ctx context.Context, nc *nomad.Client, site string) ([]string, e
 	}
 	var ids []string
 	for _, j := range stubs {
-		if j.Meta[jobs.MetaCronOf] == site && j.ParentID == "" {
+		if j.Meta[contract.MetaCronOf] == site && j.ParentID == "" {
 			ids = append(ids, j.ID)
 		}
 	}

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestSameButRestart(t *testing.T) {
 		tg := nomad.NewTaskGroup("web", 1)
 		tg.Meta = map[string]string{"other": "kept"}
 		if stamp != "" {
-			tg.Meta[MetaRestart] = stamp
+			tg.Meta[contract.MetaRestart] = stamp
 		}
 		tg.AddTask(&nomad.Task{Name: "gunicorn", Env: map[string]string{"V": image}})
 		j := nomad.NewServiceJob("shop", "shop", "", 50)

@@ -8,6 +8,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/jobs"
 )
 
@@ -24,12 +25,12 @@ func CheckDomains(ctx context.Context, nc *nomad.Client, sites []jobs.Site) erro
 	claims := map[string]string{}
 	notSites := map[string]bool{}
 	for _, j := range stubs {
-		site := j.Meta[jobs.MetaSite]
+		site := j.Meta[contract.MetaSite]
 		if site == "" || site != j.ID {
 			notSites[j.ID] = true
 			continue
 		}
-		for _, d := range strings.Split(j.Meta[jobs.MetaDomains], ",") {
+		for _, d := range strings.Split(j.Meta[contract.MetaDomains], ",") {
 			if d != "" {
 				claims[d] = site
 			}

@@ -7,7 +7,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/acls"
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // A task's workload identity reads its own job's Variables and nothing
@@ -17,7 +17,7 @@ import (
 // made before the job is registered and removed with it.
 
 func grantSiteVariables(ctx context.Context, nc *nomad.Client, site, jobID string) error {
-	p := acls.SiteVariablesPolicy(site, jobID, jobs.SecretsPath(site))
+	p := acls.SiteVariablesPolicy(site, jobID, contract.SecretsPath(site))
 	if _, err := nc.ACLPolicies().Upsert(p, (&nomad.WriteOptions{}).WithContext(ctx)); err != nil {
 		return fmt.Errorf("letting %s read %s's Variables: %w", jobID, site, err)
 	}

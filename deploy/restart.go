@@ -7,13 +7,9 @@ import (
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
-)
 
-// MetaRestart stamps a job version made only to replace every instance
-// (`site restart`, a changed secret). Group meta reaches the tasks'
-// environment, so Nomad treats a new stamp as a change that needs new
-// instances, and rolls them out like any deploy.
-const MetaRestart = "hostctl_restart"
+	"github.com/hostctl/hostctl/contract"
+)
 
 // Restart replaces every running instance of the site with a new one, the
 // way a deploy does: a new instance starts beside the old ones (the
@@ -39,7 +35,7 @@ func Restart(ctx context.Context, nc *nomad.Client, site string, out io.Writer) 
 		if tg.Meta == nil {
 			tg.Meta = map[string]string{}
 		}
-		tg.Meta[MetaRestart] = stamp
+		tg.Meta[contract.MetaRestart] = stamp
 	}
 	if err := Apply(ctx, nc, job, out); err != nil {
 		return err

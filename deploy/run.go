@@ -12,7 +12,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // MetaRunOf marks a one-off job with the site it runs for; such jobs are
@@ -144,7 +144,7 @@ func runJob(site *nomad.Job, argv []string) (*nomad.Job, error) {
 	if web == nil {
 		return nil, fmt.Errorf("site %s has no web task to copy", *site.ID)
 	}
-	uid := site.Meta[jobs.MetaUID]
+	uid := site.Meta[contract.MetaUID]
 	if _, err := strconv.Atoi(uid); err != nil {
 		return nil, fmt.Errorf("site %s has no uid on its job", *site.ID)
 	}
@@ -152,7 +152,7 @@ func runJob(site *nomad.Job, argv []string) (*nomad.Job, error) {
 	_, _ = rand.Read(suffix)
 	id := *site.ID + "-run-" + hex.EncodeToString(suffix)
 	job := nomad.NewBatchJob(id, id, "", 60)
-	job.Meta = map[string]string{MetaRunOf: *site.ID, jobs.MetaUID: uid}
+	job.Meta = map[string]string{MetaRunOf: *site.ID, contract.MetaUID: uid}
 	job.Constraints = site.Constraints
 	tg := nomad.NewTaskGroup("run", 1)
 	tg.RestartPolicy = &nomad.RestartPolicy{Attempts: ptr(0), Mode: ptr("fail")}

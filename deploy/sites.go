@@ -12,7 +12,7 @@ import (
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // SiteSummary is one line of `hostctl site list`.
@@ -34,7 +34,7 @@ func List(ctx context.Context, nc *nomad.Client) ([]SiteSummary, error) {
 	}
 	out := []SiteSummary{}
 	for _, j := range stubs {
-		if j.Meta[jobs.MetaSite] != j.ID {
+		if j.Meta[contract.MetaSite] != j.ID {
 			continue
 		}
 		s := SiteSummary{Name: j.ID, Status: j.Status}
@@ -91,11 +91,11 @@ func Status(ctx context.Context, nc *nomad.Client, cc *consul.Client, site strin
 		}
 		return nil, err
 	}
-	st := &SiteStatus{Name: site, Status: *job.Status, Version: *job.Version, UID: job.Meta[jobs.MetaUID]}
+	st := &SiteStatus{Name: site, Status: *job.Status, Version: *job.Version, UID: job.Meta[contract.MetaUID]}
 	health := map[string]string{}
 	addr := map[string]string{}
 	if cc != nil {
-		entries, _, err := cc.Health().Service(site, jobs.ServiceTag, false, (&consul.QueryOptions{}).WithContext(ctx))
+		entries, _, err := cc.Health().Service(site, contract.ServiceTag, false, (&consul.QueryOptions{}).WithContext(ctx))
 		if err != nil {
 			return nil, fmt.Errorf("consul: %w", err)
 		}
@@ -104,7 +104,7 @@ func Status(ctx context.Context, nc *nomad.Client, cc *consul.Client, site strin
 			health[e.Service.ID] = e.Checks.AggregatedStatus()
 			addr[e.Service.ID] = fmt.Sprintf("%s:%d", e.Service.Address, e.Service.Port)
 			if st.Domains == nil {
-				st.Domains = strings.Split(e.Service.Meta[jobs.MetaDomains], ",")
+				st.Domains = strings.Split(e.Service.Meta[contract.MetaDomains], ",")
 			}
 		}
 	}
@@ -204,7 +204,7 @@ func sameButRestart(a, b *nomad.Job) bool {
 		for i, tg := range j.TaskGroups {
 			groups[i] = *tg
 			groups[i].Meta = maps.Clone(tg.Meta)
-			delete(groups[i].Meta, MetaRestart)
+			delete(groups[i].Meta, contract.MetaRestart)
 		}
 		b, _ := json.Marshal(struct {
 			Meta   map[string]string

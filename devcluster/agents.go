@@ -5,7 +5,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // consulConfig is the single-server Consul agent. gRPC, DNS and WAN are off:
@@ -78,7 +78,7 @@ func (c Config) nomadConfig(s secrets) map[string]any {
 			// Site tasks run through this binary's `launch` (package
 			// sandbox); jobs are constrained to nodes that advertise one.
 			// Sites with media run only on the node holding their store.
-			"meta": map[string]string{jobs.LauncherMeta: c.HostctlBin, jobs.MediaRootMeta: c.MediaRoot()},
+			"meta": map[string]string{contract.LauncherMeta: c.HostctlBin, contract.MediaRootMeta: c.MediaRoot()},
 			"options": map[string]string{
 				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
 				"driver.allowlist":     "raw_exec",

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // maxRelPath keeps a relative path to what a directory tree plausibly has.
@@ -27,7 +29,7 @@ func localCode(dir string, o Options, s *Site, r hcl.Range) hcl.Diagnostics {
 		return hcl.Diagnostics{errAt("No source tree", fmt.Errorf(
 			"site %s's code is a local directory, but no source tree is set: set --source-root (or HOSTCTL_SOURCE_ROOT) to the directory holding one directory per site, or fetch the code with a git or archive source", s.Name), r)}
 	}
-	if CheckSiteName(s.Name) != nil {
+	if contract.CheckSiteName(s.Name) != nil {
 		return nil // reported with the name; it cannot be a directory
 	}
 	root, err := filepath.Abs(o.SourceRoot)

@@ -10,6 +10,8 @@ import (
 	"github.com/hashicorp/cronexpr"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 type cronBlock struct {
@@ -21,10 +23,6 @@ type cronBlock struct {
 	CPU      *int     `hcl:"cpu,optional"`
 	Body     hcl.Body `hcl:",body"`
 }
-
-// MetaCronOf marks a periodic job with the site it belongs to; such jobs
-// are not sites themselves.
-const MetaCronOf = "hostctl_cron_of"
 
 // maxSchedule keeps a schedule or time zone to what one plausibly is.
 const maxSchedule = 128
@@ -42,7 +40,7 @@ func decodeCrons(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 	seen := map[string]bool{}
 	for i, c := range sb.Crons {
 		def := headers[i].DefRange
-		if err := checkProcessName(c.Name); err != nil || seen[c.Name] {
+		if err := contract.CheckProcessName(c.Name); err != nil || seen[c.Name] {
 			if err == nil {
 				err = fmt.Errorf("cron %q is declared more than once", c.Name)
 			}
@@ -92,8 +90,8 @@ func RenderCrons(s Site, uid int) []*api.Job {
 	for _, c := range s.Crons {
 		id := CronJobID(s.Name, c.Name)
 		job := api.NewBatchJob(id, id, "", 40)
-		job.Meta = map[string]string{MetaCronOf: s.Name, MetaUID: strconv.Itoa(uid)}
-		job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
+		job.Meta = map[string]string{contract.MetaCronOf: s.Name, contract.MetaUID: strconv.Itoa(uid)}
+		job.Constrain(api.NewConstraint("${meta."+contract.LauncherMeta+"}", "is_set", ""))
 		for _, con := range s.Constraints {
 			job.Constrain(api.NewConstraint(con.Attribute, con.Operator, con.Value))
 		}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +37,7 @@ func TestCrons(t *testing.T) {
 		t.Fatalf("cron jobs = %d", len(js))
 	}
 	j := js[0]
-	if *j.ID != "shop-cron-cleanup" || *j.Type != "batch" || j.Meta[MetaCronOf] != "shop" || j.Meta[MetaSite] != "" {
+	if *j.ID != "shop-cron-cleanup" || *j.Type != "batch" || j.Meta[contract.MetaCronOf] != "shop" || j.Meta[contract.MetaSite] != "" {
 		t.Errorf("job id=%s type=%s meta=%v", *j.ID, *j.Type, j.Meta)
 	}
 	if p := j.Periodic; *p.Spec != "15 3 * * *" || *p.TimeZone != "Europe/Paris" || !*p.ProhibitOverlap {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // The HCL shapes as written by users. Optional scalars are pointers so that
@@ -70,7 +72,7 @@ type healthBlock struct {
 func decodeSite(ctx *hcl.EvalContext, blk *hcl.Block, o Options) (Site, hcl.Diagnostics) {
 	s := Site{Name: blk.Labels[0], SpecFile: blk.DefRange.Filename}
 	var diags hcl.Diagnostics
-	if err := CheckSiteName(s.Name); err != nil {
+	if err := contract.CheckSiteName(s.Name); err != nil {
 		diags = append(diags, errAt("Invalid site name", err, blk.LabelRanges[0]))
 	}
 	var sb siteBlock

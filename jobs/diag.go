@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // SpecError carries every problem found in a spec, each with its file, line
@@ -14,6 +16,9 @@ type SpecError struct {
 	Diags hcl.Diagnostics
 	Files map[string]*hcl.File
 }
+
+// ExitCode makes a bad spec exit as invalid input (see contract.Code).
+func (e *SpecError) ExitCode() int { return int(contract.Invalid) }
 
 func (e *SpecError) Error() string {
 	var b strings.Builder

@@ -3,61 +3,14 @@ package jobs
 import (
 	"fmt"
 	"math/big"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hostctl/hostctl/contract"
 )
-
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// maxEnvName keeps a name to what anyone would type.
-const maxEnvName = 256
-
-// Environment variables a site may not set, with why. Sites run through
-// the hostctl launcher, which is Go and starts as root, under glibc's
-// loader; what those read from the environment before the site's code
-// runs is not the site's to choose. Names are compared in upper case:
-// Linux names are case-sensitive, but refusing ld_preload too costs
-// nothing and reads clearly.
-var (
-	loaderVars = map[string]bool{
-		"GCONV_PATH": true, "GETCONF_DIR": true, "HOSTALIASES": true, "LOCALDOMAIN": true, "LOCPATH": true,
-		"NIS_PATH": true, "NLSPATH": true, "RESOLV_HOST_CONF": true, "RES_OPTIONS": true, "TZDIR": true,
-		"GLIBC_TUNABLES": true,
-	}
-	runtimeVars  = map[string]bool{"GODEBUG": true, "GOTRACEBACK": true, "GOGC": true, "GOMAXPROCS": true, "GOMEMLIMIT": true}
-	launcherVars = map[string]bool{"PATH": true, "HOME": true, "TMPDIR": true, "VIRTUAL_ENV": true, "PYTHONHOME": true}
-)
-
-// CheckSecretName reports why name cannot be a secret: secrets become
-// environment variables, so the same rules apply.
-func CheckSecretName(name string) error { return checkEnvName(name) }
-
-// checkEnvName keeps sites off the variables the platform itself sets and
-// off those that change how the loader or the launcher behaves.
-func checkEnvName(name string) error {
-	if len(name) > maxEnvName || !envNameRE.MatchString(name) {
-		return fmt.Errorf("%q is not a valid environment variable name", name)
-	}
-	up := strings.ToUpper(name)
-	switch {
-	case strings.HasPrefix(up, "LD_") || strings.HasPrefix(up, "MALLOC_") || loaderVars[up]:
-		return fmt.Errorf("%s is read by the dynamic loader or the C library; sites may not set loader or runtime variables", name)
-	case runtimeVars[up]:
-		return fmt.Errorf("%s is read by the Go runtime of the launcher; sites may not set loader or runtime variables", name)
-	case launcherVars[up]:
-		return fmt.Errorf("%s is set by the launcher (the site's virtualenv and task directories)", name)
-	}
-	for _, p := range []string{"NOMAD_", "HOSTCTL_", "CONSUL_"} {
-		if strings.HasPrefix(up, p) {
-			return fmt.Errorf("%q: names starting with %s are set by the platform", name, p)
-		}
-	}
-	return nil
-}
 
 func decodeEnv(ctx *hcl.EvalContext, sb siteBlock, def hcl.Range, lim Limits, s *Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
@@ -78,7 +31,7 @@ func decodeEnv(ctx *hcl.EvalContext, sb siteBlock, def hcl.Range, lim Limits, s 
 		total := 0
 		for _, a := range list {
 			name := a.Name
-			if err := checkEnvName(name); err != nil {
+			if err := contract.CheckEnvName(name); err != nil {
 				diags = append(diags, errAt("Invalid env name", err, a.NameRange))
 				continue
 			}
@@ -109,7 +62,7 @@ func decodeEnv(ctx *hcl.EvalContext, sb siteBlock, def hcl.Range, lim Limits, s 
 	seen := map[string]bool{}
 	for i, name := range sb.Secrets {
 		r := itemRange(sb.Body, "secrets", i, def)
-		if err := checkEnvName(name); err != nil {
+		if err := contract.CheckEnvName(name); err != nil {
 			diags = append(diags, errAt("Invalid secret name", err, r))
 		} else if _, clash := s.Env[name]; clash {
 			diags = append(diags, errAt("Secret shadows env", fmt.Errorf("%s is both in env and in secrets", name), r))

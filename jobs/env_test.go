@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestCheckEnvName(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, check := range []func(string) error{checkEnvName, CheckSecretName} {
+			for _, check := range []func(string) error{contract.CheckEnvName, contract.CheckSecretName} {
 				err := check(c.name)
 				checkErr(t, err, c.want)
 			}

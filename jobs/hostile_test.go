@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // Every file of testdata/hostile is a spec a hostile tenant could write,
@@ -112,7 +114,7 @@ func checkInvariants(t *testing.T, sites []Site, o Options) {
 		t.Fatal("accepted without a site")
 	}
 	for _, s := range sites {
-		if err := CheckSiteName(s.Name); err != nil {
+		if err := contract.CheckSiteName(s.Name); err != nil {
 			t.Errorf("accepted site name: %v", err)
 		}
 		if s.Source == nil {
@@ -134,7 +136,7 @@ func checkInvariants(t *testing.T, sites []Site, o Options) {
 		envBytes := 0
 		for k, v := range s.Env {
 			envBytes += len(k) + len(v)
-			if checkEnvName(k) != nil || strings.IndexByte(v, 0) >= 0 || len(v) > lim.MaxEnvValueBytes {
+			if contract.CheckEnvName(k) != nil || strings.IndexByte(v, 0) >= 0 || len(v) > lim.MaxEnvValueBytes {
 				t.Errorf("site %s: env %s=%.40q", s.Name, k, v)
 			}
 		}
@@ -142,7 +144,7 @@ func checkInvariants(t *testing.T, sites []Site, o Options) {
 			t.Errorf("site %s: env of %d bytes, %d vars", s.Name, envBytes, len(s.Env))
 		}
 		for _, name := range s.Secrets {
-			if checkEnvName(name) != nil {
+			if contract.CheckEnvName(name) != nil {
 				t.Errorf("site %s: secret %q", s.Name, name)
 			}
 		}

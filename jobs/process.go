@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // processBlock is `process "web" { ... }` (gunicorn) or any other
@@ -45,7 +47,7 @@ func decodeProcesses(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 			continue
 		}
 		seen[p.Name] = true
-		if err := checkProcessName(p.Name); err != nil {
+		if err := contract.CheckProcessName(p.Name); err != nil {
 			diags = append(diags, errAt("Invalid process name", err, headers[i].LabelRanges[0]))
 			continue
 		}
@@ -126,19 +128,6 @@ func checkTotalInstances(sb siteBlock, headers hcl.Blocks, lim Limits, s *Site) 
 		}
 	}
 	return hcl.Diagnostics{errAt("Limit exceeded", fmt.Errorf("the site's processes have %d instances together; this cluster's limit is %d (limits: total_instances)", total, lim.MaxTotalInstances), r)}
-}
-
-// Process names become Nomad task group and task names next to "web". A
-// process named like the web group's own tasks ("release", "gunicorn")
-// is a group of its own and collides with nothing; "alloc" does.
-func checkProcessName(name string) error {
-	if !siteNameRE.MatchString(name) {
-		return fmt.Errorf("process name %q must be a lowercase DNS label", name)
-	}
-	if name == allocDirName {
-		return fmt.Errorf("%q is the directory Nomad shares between an allocation's tasks", name)
-	}
-	return nil
 }
 
 func decodeWeb(p *processBlock, def hcl.Range, lim Limits, w *Web) hcl.Diagnostics {

@@ -9,30 +9,10 @@ import (
 
 	"github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/sandbox"
+	"github.com/hostctl/hostctl/contract"
 )
 
-// Labels the router and the CLI rely on to recognise hostctl's own jobs and
-// services among everything else registered in Nomad and Consul.
 const (
-	// ServiceTag marks a Consul service as a hostctl site.
-	ServiceTag = "hostctl"
-	// MetaSite names the site a job or service belongs to.
-	MetaSite = "hostctl_site"
-	// MetaDomains lists a site's domains, comma separated, on its service.
-	MetaDomains = "hostctl_domains"
-	// MetaRedirects lists hosts, comma separated, that redirect to the
-	// site's first domain.
-	MetaRedirects = "hostctl_redirects"
-	// MetaStatic lists "url=dir" pairs, comma separated, that the router may
-	// serve from disk.
-	MetaStatic = "hostctl_static"
-	// MetaUID records the site's uid on its job, for operators.
-	MetaUID = "hostctl_uid"
-	// LauncherMeta is the client meta key under which each Nomad node
-	// advertises its hostctl binary; site tasks run through it (see
-	// package sandbox), so they are only placed on nodes that have one.
-	LauncherMeta = "hostctl_launcher"
 	// PortLabel is the Nomad port gunicorn binds to.
 	PortLabel = "http"
 	// SitePython is how every command reaches the site's interpreter: the
@@ -51,16 +31,16 @@ func Render(s Site, uid int) *api.Job {
 	job := api.NewServiceJob(s.Name, s.Name, "", 50)
 	// The domains ride on the job too, so one job listing shows every
 	// site's claims, running or not (see deploy.CheckDomains).
-	job.Meta = map[string]string{MetaSite: s.Name, MetaUID: strconv.Itoa(uid),
-		MetaDomains: strings.Join(append(append([]string(nil), s.Domains...), s.Redirects...), ",")}
-	job.Constrain(api.NewConstraint("${meta."+LauncherMeta+"}", "is_set", ""))
+	job.Meta = map[string]string{contract.MetaSite: s.Name, contract.MetaUID: strconv.Itoa(uid),
+		contract.MetaDomains: strings.Join(append(append([]string(nil), s.Domains...), s.Redirects...), ",")}
+	job.Constrain(api.NewConstraint("${meta."+contract.LauncherMeta+"}", "is_set", ""))
 	for _, c := range s.Constraints {
 		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
 	}
 	if s.Media != nil {
 		// The site's files are on one node's store: run where they are
 		// (docs/design.md, "Media on many nodes").
-		job.Constrain(api.NewConstraint("${meta."+MediaRootMeta+"}", "=", s.Media.Root))
+		job.Constrain(api.NewConstraint("${meta."+contract.MediaRootMeta+"}", "=", s.Media.Root))
 	}
 
 	web := api.NewTaskGroup(webProcess, s.Web.Instances)
@@ -110,23 +90,23 @@ func Render(s Site, uid int) *api.Job {
 }
 
 func webService(s Site) *api.Service {
-	tags := append([]string{ServiceTag}, s.Domains...)
+	tags := append([]string{contract.ServiceTag}, s.Domains...)
 	meta := map[string]string{
-		MetaSite:    s.Name,
-		MetaDomains: strings.Join(s.Domains, ","),
+		contract.MetaSite:    s.Name,
+		contract.MetaDomains: strings.Join(s.Domains, ","),
 	}
 	if len(s.Redirects) > 0 {
-		meta[MetaRedirects] = strings.Join(s.Redirects, ",")
+		meta[contract.MetaRedirects] = strings.Join(s.Redirects, ",")
 	}
 	var pairs []string
 	for _, st := range s.Static {
 		pairs = append(pairs, st.URL+"="+st.Dir)
 	}
 	if s.Media != nil {
-		pairs = append(pairs, MediaURL+"="+s.Media.Dir)
+		pairs = append(pairs, contract.MediaURL+"="+s.Media.Dir)
 	}
 	if len(pairs) > 0 {
-		meta[MetaStatic] = strings.Join(pairs, ",")
+		meta[contract.MetaStatic] = strings.Join(pairs, ",")
 	}
 	return &api.Service{
 		Name:      s.Name,
@@ -175,10 +155,6 @@ func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Tas
 	return t
 }
 
-// SecretsPath is the Nomad Variables path holding a site's secret values.
-// It is the path Nomad's workload identity lets the site's own job read.
-func SecretsPath(site string) string { return "nomad/jobs/" + site }
-
 // secretsTemplate renders the declared secrets, and only those, and the
 // database's credentials from Nomad Variables into the task's environment.
 // The values never appear in the job: Nomad fetches them for the task when
@@ -190,13 +166,13 @@ func secretsTemplate(s Site) *api.Template {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(`{{ with nomadVar "` + SecretsPath(s.Name) + `" }}` + "\n")
+	b.WriteString(`{{ with nomadVar "` + contract.SecretsPath(s.Name) + `" }}` + "\n")
 	for _, name := range s.Secrets {
 		// Names are validated identifiers; values are JSON-quoted, which
 		// Nomad's env file parser reads back verbatim. Like every variable
-		// a site names, they travel under sandbox.EnvPrefix and get their
+		// a site names, they travel under contract.EnvPrefix and get their
 		// own names only after the launcher has dropped root.
-		b.WriteString(sandbox.EnvPrefix + name + `={{ index . "` + name + `" | toJSON }}` + "\n")
+		b.WriteString(contract.EnvPrefix + name + `={{ index . "` + name + `" | toJSON }}` + "\n")
 	}
 	if s.Database != nil {
 		databaseTemplateLines(&b)
@@ -212,7 +188,7 @@ func secretsTemplate(s Site) *api.Template {
 }
 
 // siteEnv is the environment every process of a site sees. The site's own
-// variables carry sandbox.EnvPrefix: Nomad starts the launcher as root with
+// variables carry contract.EnvPrefix: Nomad starts the launcher as root with
 // this environment, and a name the site chose (LD_PRELOAD, say) must mean
 // nothing to the loader or runtime of a root process. The launcher restores
 // the names in the site's command, after dropping to its uid.
@@ -224,13 +200,13 @@ func siteEnv(s Site) map[string]string {
 		"HOSTCTL_SITE":            s.Name,
 	}
 	if s.Media != nil {
-		env[EnvMediaRoot], env[EnvMediaURL] = s.Media.Dir, MediaURL
+		env[contract.EnvMediaRoot], env[contract.EnvMediaURL] = s.Media.Dir, contract.MediaURL
 	}
 	if s.Database != nil && s.Database.Login != "" {
-		env[EnvDBLogin] = s.Database.Login
+		env[contract.EnvDBLogin] = s.Database.Login
 	}
 	for k, v := range s.Env {
-		env[sandbox.EnvPrefix+k] = v
+		env[contract.EnvPrefix+k] = v
 	}
 	return env
 }
@@ -281,7 +257,7 @@ func launched(s Site, uid int, argv []string) map[string]any {
 		args = append(args, "--write", s.Media.Dir)
 	}
 	return map[string]any{
-		"command": "${meta." + LauncherMeta + "}",
+		"command": "${meta." + contract.LauncherMeta + "}",
 		"args":    append(append(args, "--"), argv...),
 	}
 }

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"slices"
 	"strings"
 	"testing"
@@ -35,7 +36,7 @@ func TestRenderEverySetting(t *testing.T) {
 	if r := gunicorn.Resources; *r.MemoryMB != 192 || *r.MemoryMaxMB != 384 || *r.CPU != 200 {
 		t.Errorf("web resources = %d/%d MiB, %d MHz", *r.MemoryMB, *r.MemoryMaxMB, *r.CPU)
 	}
-	// The site's own variables travel prefixed (see sandbox.EnvPrefix);
+	// The site's own variables travel prefixed (see contract.EnvPrefix);
 	// the platform's under their names.
 	if gunicorn.Env["HOSTCTL_ENV_ENVIRONMENT"] != "STAGING" || gunicorn.Env["ENVIRONMENT"] != "" || gunicorn.Env["HOSTCTL_SITE"] != "shop" {
 		t.Errorf("env = %v", gunicorn.Env)
@@ -80,13 +81,13 @@ func TestRenderEverySetting(t *testing.T) {
 			t.Errorf("constraints %q lack %q", cons, want)
 		}
 	}
-	if got := web.Services[0].Meta[MetaRedirects]; got != "old-shop.example.com" {
+	if got := web.Services[0].Meta[contract.MetaRedirects]; got != "old-shop.example.com" {
 		t.Errorf("redirects meta = %q", got)
 	}
-	if got := job.Meta[MetaDomains]; got != "staging.example.com,www.staging.example.com,old-shop.example.com" {
+	if got := job.Meta[contract.MetaDomains]; got != "staging.example.com,www.staging.example.com,old-shop.example.com" {
 		t.Errorf("job claims %q: redirects must be claimed too", got)
 	}
-	if got := web.Services[0].Meta[MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected,/media/=/srv/media/sites/shop") {
+	if got := web.Services[0].Meta[contract.MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected,/media/=/srv/media/sites/shop") {
 		t.Errorf("static meta = %q", got)
 	}
 }

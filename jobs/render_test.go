@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"maps"
 	"slices"
 	"strings"
@@ -15,7 +16,7 @@ func TestRender(t *testing.T) {
 		Health: Health{Path: "/healthz", Interval: DefaultHealthInterval, Timeout: DefaultHealthTimeout},
 	}
 	job := Render(s, 2000042)
-	if *job.ID != "hello" || *job.Type != "service" || job.Meta[MetaSite] != "hello" || job.Meta[MetaUID] != "2000042" {
+	if *job.ID != "hello" || *job.Type != "service" || job.Meta[contract.MetaSite] != "hello" || job.Meta[contract.MetaUID] != "2000042" {
 		t.Errorf("job id=%q type=%q meta=%v", *job.ID, *job.Type, job.Meta)
 	}
 	if len(job.TaskGroups) != 1 {
@@ -35,10 +36,10 @@ func TestRender(t *testing.T) {
 	if svc.Name != "hello" || svc.Provider != "consul" || svc.PortLabel != PortLabel {
 		t.Errorf("service = %+v", svc)
 	}
-	if !slices.Equal(svc.Tags, []string{ServiceTag, "hello.localhost", "www.hello.localhost"}) {
+	if !slices.Equal(svc.Tags, []string{contract.ServiceTag, "hello.localhost", "www.hello.localhost"}) {
 		t.Errorf("tags = %v", svc.Tags)
 	}
-	if svc.Meta[MetaDomains] != "hello.localhost,www.hello.localhost" {
+	if svc.Meta[contract.MetaDomains] != "hello.localhost,www.hello.localhost" {
 		t.Errorf("meta = %v", svc.Meta)
 	}
 	chk := svc.Checks[0]

@@ -9,10 +9,12 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // The router reads a site's static prefixes from the comma-separated
-// "url=dir" pairs of its service meta (MetaStatic), and serves the dirs
+// "url=dir" pairs of its service meta (contract.MetaStatic), and serves the dirs
 // from the node's disk. A url with ',' or '=' would add pairs of its own
 // choosing ("/s/,/x/=/etc"), so both sides keep to characters that
 // cannot separate anything.
@@ -62,8 +64,8 @@ func checkStaticURL(u string, media bool) error {
 		return fmt.Errorf("static url %q must not contain . or .. segments", u)
 	case u == "/":
 		return fmt.Errorf("static url \"/\" would serve every path from disk; the app would never see a request")
-	case media && strings.HasPrefix(u, MediaURL):
-		return fmt.Errorf("static url %q is inside %s, where the media block's files are served", u, MediaURL)
+	case media && strings.HasPrefix(u, contract.MediaURL):
+		return fmt.Errorf("static url %q is inside %s, where the media block's files are served", u, contract.MediaURL)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@
 //
 // A site name becomes a role, a database, a path component and a command
 // argument, so every exported function that takes one validates it with
-// jobs.CheckSiteName before any SQL, path join or btrfs call, and fails
+// contract.CheckSiteName before any SQL, path join or btrfs call, and fails
 // without side effects (errors wrap ErrInvalidSiteName in each package).
 // Past that check, SQL identifiers are still quoted by pgx and commands are
 // run with argv, never through a shell.

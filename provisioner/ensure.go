@@ -8,6 +8,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/jobs"
 	"github.com/hostctl/hostctl/provisioner/btrfs"
 	"github.com/hostctl/hostctl/provisioner/postgres"
@@ -77,8 +78,8 @@ func (c Config) ensureDatabase(ctx context.Context, nc *nomad.Client, s *jobs.Si
 	if err != nil {
 		return err
 	}
-	if stored[jobs.DatabaseKeys["PGPASSWORD"]] != "" {
-		s.Database.Login = stored[jobs.DatabaseKeys["PGUSER"]]
+	if stored[contract.DatabaseKeys["PGPASSWORD"]] != "" {
+		s.Database.Login = stored[contract.DatabaseKeys["PGUSER"]]
 		return nil
 	}
 	// The server keeps only a hash: credentials lost with the control
@@ -98,7 +99,7 @@ func (c Config) storeCredentials(ctx context.Context, nc *nomad.Client, site str
 	if err != nil {
 		return err
 	}
-	k := jobs.DatabaseKeys
+	k := contract.DatabaseKeys
 	return secrets.SetPlatform(ctx, nc, site, map[string]string{
 		k["DATABASE_URL"]: postgres.URL(host, port, cred),
 		k["PGHOST"]:       host,
@@ -120,7 +121,7 @@ func (c Config) Describe(ctx context.Context, nc *nomad.Client, s *jobs.Site) er
 		if err != nil {
 			return err
 		}
-		if s.Database.Login = stored[jobs.DatabaseKeys["PGUSER"]]; s.Database.Login == "" {
+		if s.Database.Login = stored[contract.DatabaseKeys["PGUSER"]]; s.Database.Login == "" {
 			s.Database.Login = s.Name // what a first apply creates
 		}
 	}

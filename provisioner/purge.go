@@ -13,7 +13,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/provisioner/btrfs"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
@@ -24,7 +24,7 @@ import (
 // every backup was written: "HA is not backups", and neither is a
 // database that was dropped by a typo.
 func (c Config) Purge(ctx context.Context, nc *nomad.Client, site string, out io.Writer) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return err
 	}
 	hasDB, err := c.hasDatabase(ctx, site)
@@ -80,7 +80,7 @@ func (c Config) Purge(ctx context.Context, nc *nomad.Client, site string, out io
 		}
 		fmt.Fprintf(out, "%s: media store and its snapshots deleted\n", site)
 	}
-	_, err = nc.Variables().Delete(jobs.SecretsPath(site), (&nomad.WriteOptions{}).WithContext(ctx))
+	_, err = nc.Variables().Delete(contract.SecretsPath(site), (&nomad.WriteOptions{}).WithContext(ctx))
 	return err
 }
 
@@ -127,7 +127,7 @@ var errNoMedia = errors.New("no media store")
 
 // Media returns the site's media store, or an error saying why there is none.
 func (c Config) Media(site string) (*btrfs.Store, error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return nil, err
 	}
 	if err := c.needMedia(site); err != nil {

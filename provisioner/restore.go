@@ -7,7 +7,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 	"github.com/hostctl/hostctl/secrets"
 )
@@ -18,7 +18,7 @@ import (
 // current login. The archive may come from the site, so it must not run
 // with more than the site's own rights; see postgres.Admin.Restore.
 func (c Config) Restore(ctx context.Context, nc *nomad.Client, site string, r io.Reader) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return err
 	}
 	if err := c.needDatabase(site); err != nil {
@@ -28,7 +28,7 @@ func (c Config) Restore(ctx context.Context, nc *nomad.Client, site string, r io
 	if err != nil {
 		return err
 	}
-	k := jobs.DatabaseKeys
+	k := contract.DatabaseKeys
 	login := postgres.Credentials{
 		Role:     stored[k["PGUSER"]],
 		Password: stored[k["PGPASSWORD"]],

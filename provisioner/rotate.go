@@ -6,7 +6,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 	"github.com/hostctl/hostctl/secrets"
 )
@@ -18,7 +18,7 @@ import (
 // ones keep theirs until replaced), and only then is the old login
 // retired.
 func (c Config) Rotate(ctx context.Context, nc *nomad.Client, site string, roll func(login string) error) (role string, err error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return "", err
 	}
 	if err := c.needDatabase(site); err != nil {
@@ -28,7 +28,7 @@ func (c Config) Rotate(ctx context.Context, nc *nomad.Client, site string, roll 
 	if err != nil {
 		return "", err
 	}
-	current := stored[jobs.DatabaseKeys["PGUSER"]]
+	current := stored[contract.DatabaseKeys["PGUSER"]]
 	if current == "" {
 		return "", fmt.Errorf("site %s has no database credentials stored; apply a spec with a database block first", site)
 	}

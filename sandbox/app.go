@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // AppDirName is where, inside the allocation's shared dir, the launcher
@@ -265,7 +267,7 @@ func (c *treeCopy) allowed(fd int, name string) error {
 // in a site's tree that another tenant could write (planted while Nomad's
 // fresh directories were still world-writable, say) is not the site's.
 func (c *treeCopy) owned(st unix.Stat_t, name string) error {
-	if u := int(st.Uid); u != c.uid && CheckUID(u) == nil {
+	if u := int(st.Uid); u != c.uid && contract.CheckUID(u) == nil {
 		return fmt.Errorf("%s belongs to another site (uid %d): refused", name, u)
 	}
 	return nil

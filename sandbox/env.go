@@ -6,22 +6,14 @@ import (
 	"os"
 	"sort"
 	"strings"
-)
 
-// EnvPrefix carries a site's own environment through the launcher. Nomad
-// starts the launcher as root with the task's environment, so a variable a
-// site named LD_PRELOAD (or GCONV_PATH, GODEBUG...) would be read by the
-// dynamic loader or the Go runtime of a root process before any of hostctl's
-// code runs. The job therefore sets every variable the site chose as
-// EnvPrefix+NAME — names no loader or runtime reads — and the launcher
-// gives them their real names only in the command it starts after dropping
-// to the site's uid (siteEnviron).
-const EnvPrefix = "HOSTCTL_ENV_"
+	"github.com/hostctl/hostctl/contract"
+)
 
 // rootUnsafe are variables that change how a process loads or behaves
 // before main: glibc's loader and iconv, and the Go runtime. None of them
 // may be in the launcher's own environment; since sites cannot name them
-// (see EnvPrefix), finding one means the node's environment or a job not
+// (see contract.EnvPrefix), finding one means the node's environment or a job not
 // rendered by hostctl carries it, and the launcher refuses rather than
 // guess.
 var rootUnsafe = []string{"LD_", "GCONV_PATH=", "GLIBC_TUNABLES=", "GODEBUG=", "GOTRACEBACK="}
@@ -41,7 +33,7 @@ func checkRootEnv(environ []string) error {
 }
 
 // siteEnviron is the environment the site's command starts with: the
-// task's, with every EnvPrefix variable under its own name (a site's value
+// task's, with every contract.EnvPrefix variable under its own name (a site's value
 // wins over the node's), and HOME and TMPDIR in the task's own dirs.
 func siteEnviron(environ []string, home, tmp string) []string {
 	vars := map[string]string{}
@@ -51,7 +43,7 @@ func siteEnviron(environ []string, home, tmp string) []string {
 		if !ok {
 			continue
 		}
-		if name, isSite := strings.CutPrefix(k, EnvPrefix); isSite {
+		if name, isSite := strings.CutPrefix(k, contract.EnvPrefix); isSite {
 			if name != "" {
 				own = append(own, name+"="+v)
 			}

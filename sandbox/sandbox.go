@@ -12,14 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-)
 
-// Site uids and gids come from a range of their own, far above the ones
-// Debian hands out (below 60000), systemd's dynamic users (61184-65519),
-// nobody (65534) and the usual container sub-uid ranges (100000-165535).
-const (
-	MinUID = 2_000_000
-	MaxUID = 2_999_999
+	"github.com/hostctl/hostctl/contract"
 )
 
 // Spec is everything the launcher needs for one process.
@@ -70,19 +64,10 @@ func DirsFromEnv() (Dirs, error) {
 	return d, nil
 }
 
-// CheckUID refuses uids outside the site range, so a bad job can never
-// make the launcher hand root or a system account to a site.
-func CheckUID(uid int) error {
-	if uid < MinUID || uid > MaxUID {
-		return fmt.Errorf("uid %d is outside the site range %d-%d", uid, MinUID, MaxUID)
-	}
-	return nil
-}
-
 // preflight refuses what no launch can do: a uid outside the site range,
 // nothing to run, not starting as root, or a loader variable around.
 func preflight(spec Spec) error {
-	if err := CheckUID(spec.UID); err != nil {
+	if err := contract.CheckUID(spec.UID); err != nil {
 		return err
 	}
 	if len(spec.Argv) == 0 {

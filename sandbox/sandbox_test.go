@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const siteUID = MinUID + 7
+const siteUID = contract.MinUID + 7
 
 // fakeAlloc lays out directories the way Nomad does for a raw_exec task,
 // world-writable as Nomad leaves them.
@@ -181,7 +182,7 @@ func TestLaunchStagesAppPrivately(t *testing.T) {
 }
 
 func TestLaunchRefusesBadUID(t *testing.T) {
-	for _, uid := range []int{0, 1000, 65534, MaxUID + 1} {
+	for _, uid := range []int{0, 1000, 65534, contract.MaxUID + 1} {
 		if err := Launch(Spec{UID: uid, Argv: []string{"/bin/true"}}); err == nil || !strings.Contains(err.Error(), "outside the site range") {
 			t.Errorf("uid %d: %v", uid, err)
 		}

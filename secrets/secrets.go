@@ -1,5 +1,5 @@
 // Package secrets keeps a site's secret values in Nomad Variables at the
-// path the site's own job may read (jobs.SecretsPath). Values are set from
+// path the site's own job may read (contract.SecretsPath). Values are set from
 // the operator's terminal or a pipe and never pass through a spec or a job.
 package secrets
 
@@ -12,16 +12,16 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // Set stores one secret, keeping the site's others. The read-modify-write
 // is checked-and-set so two concurrent updates cannot lose one another.
 func Set(ctx context.Context, nc *nomad.Client, site, name, value string) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return err
 	}
-	if err := jobs.CheckSecretName(name); err != nil {
+	if err := contract.CheckSecretName(name); err != nil {
 		return err
 	}
 	return update(ctx, nc, site, func(items nomad.VariableItems) { items[name] = value })
@@ -29,7 +29,7 @@ func Set(ctx context.Context, nc *nomad.Client, site, name, value string) error 
 
 // Unset removes one secret.
 func Unset(ctx context.Context, nc *nomad.Client, site, name string) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return err
 	}
 	return update(ctx, nc, site, func(items nomad.VariableItems) { delete(items, name) })
@@ -37,7 +37,7 @@ func Unset(ctx context.Context, nc *nomad.Client, site, name string) error {
 
 func update(ctx context.Context, nc *nomad.Client, site string, change func(nomad.VariableItems)) error {
 	vars := nc.Variables()
-	path := jobs.SecretsPath(site)
+	path := contract.SecretsPath(site)
 	for attempt := 0; attempt < 10; attempt++ {
 		cur, _, err := vars.Peek(path, (&nomad.QueryOptions{}).WithContext(ctx))
 		if err != nil {
@@ -68,16 +68,16 @@ func update(ctx context.Context, nc *nomad.Client, site string, change func(noma
 
 // Names lists which secrets a site has values for, never the values.
 func Names(ctx context.Context, nc *nomad.Client, site string) ([]string, error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return nil, err
 	}
-	v, _, err := nc.Variables().Peek(jobs.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
+	v, _, err := nc.Variables().Peek(contract.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil || v == nil {
 		return nil, err
 	}
 	names := make([]string, 0, len(v.Items))
 	for k := range v.Items {
-		if !jobs.IsPlatformKey(k) {
+		if !contract.IsPlatformKey(k) {
 			names = append(names, k)
 		}
 	}
@@ -111,13 +111,13 @@ func CheckSet(ctx context.Context, nc *nomad.Client, site string, declared []str
 
 // SetPlatform stores values the platform keeps for the site (its database
 // credentials) beside its secrets, under keys sites cannot use
-// (jobs.IsPlatformKey). An empty value removes the key.
+// (contract.IsPlatformKey). An empty value removes the key.
 func SetPlatform(ctx context.Context, nc *nomad.Client, site string, values map[string]string) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return err
 	}
 	for k := range values {
-		if !jobs.IsPlatformKey(k) {
+		if !contract.IsPlatformKey(k) {
 			return fmt.Errorf("%s is not a platform key", k)
 		}
 	}
@@ -134,16 +134,16 @@ func SetPlatform(ctx context.Context, nc *nomad.Client, site string, values map[
 
 // Platform returns the platform's values for the site (nil if none).
 func Platform(ctx context.Context, nc *nomad.Client, site string) (map[string]string, error) {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return nil, err
 	}
-	v, _, err := nc.Variables().Peek(jobs.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
+	v, _, err := nc.Variables().Peek(contract.SecretsPath(site), (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil || v == nil {
 		return nil, err
 	}
 	out := map[string]string{}
 	for k, val := range v.Items {
-		if jobs.IsPlatformKey(k) {
+		if contract.IsPlatformKey(k) {
 			out[k] = val
 		}
 	}

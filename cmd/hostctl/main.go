@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	hostcli "github.com/hostctl/hostctl/cli"
+	"github.com/hostctl/hostctl/contract"
 )
 
 func main() {
@@ -26,6 +27,6 @@ func main() {
 			os.Exit(ec.ExitCode())
 		}
 		fmt.Fprintln(os.Stderr, "hostctl:", err)
-		os.Exit(1)
+		os.Exit(contract.ExitCode(err))
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // ErrInvalidSiteName wraps every rejection of a site name so callers (the
@@ -19,7 +19,7 @@ var ErrInvalidSnapshotName = errors.New("invalid snapshot name")
 // checkSite must run before any path join or btrfs call: the name becomes
 // a path component under Root.
 func checkSite(site string) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSiteName, err)
 	}
 	return nil

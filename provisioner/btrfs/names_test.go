@@ -21,7 +21,7 @@ var hostileNames = []string{
 	"",
 	".",
 	"a/b",
-	"nobody", // reserved by jobs.CheckSiteName
+	"nobody", // reserved by contract.CheckSiteName
 }
 
 type storeCall struct {

@@ -3,7 +3,7 @@
 // retention pruning and (incremental) send streams for off-machine backup.
 //
 // Every exported function that takes a site name checks it with
-// jobs.CheckSiteName before it joins a path or runs btrfs.
+// contract.CheckSiteName before it joins a path or runs btrfs.
 package btrfs
 
 import (

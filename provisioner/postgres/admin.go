@@ -3,7 +3,7 @@
 // those databases.
 //
 // Every exported function that takes a site name checks it with
-// jobs.CheckSiteName before it opens a connection or builds a statement, and
+// contract.CheckSiteName before it opens a connection or builds a statement, and
 // identifiers are quoted by pgx; nothing user-supplied is spliced into SQL
 // by hand.
 package postgres

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/contract"
 )
 
 // ErrInvalidSiteName wraps every rejection of a site name so callers (the
@@ -16,7 +16,7 @@ var ErrInvalidSiteName = errors.New("invalid site name")
 // checkSite must run before anything touches the server: the name becomes
 // a role, a database and a pg_dump argument.
 func checkSite(site string) error {
-	if err := jobs.CheckSiteName(site); err != nil {
+	if err := contract.CheckSiteName(site); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidSiteName, err)
 	}
 	return nil
@@ -37,7 +37,7 @@ const altSuffix = "_alt"
 // compiling (negative uint) if jobs ever allows names that long.
 const maxIdentLen = 63
 
-const _ = uint(maxIdentLen - jobs.MaxSiteNameLen - len(altSuffix))
+const _ = uint(maxIdentLen - contract.MaxSiteNameLen - len(altSuffix))
 
 func altRole(site string) string { return site + altSuffix }
 

@@ -18,7 +18,7 @@ var hostileNames = []string{
 	"Robert'); DROP TABLE x;--",
 	"",
 	"Upper",
-	"postgres", // reserved by jobs.CheckSiteName: it is the superuser
+	"postgres", // reserved by contract.CheckSiteName: it is the superuser
 }
 
 // catalogue lists every role and database, so a test can show that nothing

@@ -4,11 +4,13 @@ import (
 	"context"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // servicesFilter keeps everything but hostctl sites out of the per-node
 // answers (Consul's and Nomad's own services live there too).
-const servicesFilter = `"` + serviceTag + `" in Tags`
+const servicesFilter = `"` + contract.ServiceTag + `" in Tags`
 
 // watchNodes follows the node list and keeps one services query per node.
 // Nodes come and go far more rarely than sites, so this is the one place

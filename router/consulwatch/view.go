@@ -1,6 +1,7 @@
 package consulwatch
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"slices"
 	"strings"
 
@@ -127,19 +128,19 @@ type siteBuilder struct {
 // order the spec gave (the first is where redirects point), so a site
 // mid-deploy routes the union of old and new domains.
 func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy bool) {
-	for _, d := range splitList(s.Meta[metaDomains]) {
+	for _, d := range splitList(s.Meta[contract.MetaDomains]) {
 		if !b.domains[d] {
 			b.domains[d] = true
 			b.site.Domains = append(b.site.Domains, d)
 		}
 	}
-	for _, d := range splitList(s.Meta[metaRedirects]) {
+	for _, d := range splitList(s.Meta[contract.MetaRedirects]) {
 		if !b.redirects[d] {
 			b.redirects[d] = true
 			b.site.Redirects = append(b.site.Redirects, d)
 		}
 	}
-	for _, st := range parseStatic(s.Meta[metaStatic]) {
+	for _, st := range parseStatic(s.Meta[contract.MetaStatic]) {
 		if !b.static[st.Prefix] {
 			b.static[st.Prefix] = true
 			b.site.Static = append(b.site.Static, st)
@@ -148,7 +149,7 @@ func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy
 	if b.site.Since == 0 || s.CreateIndex < b.site.Since {
 		b.site.Since = s.CreateIndex
 	}
-	if s.Meta[metaHTTPS] == "redirect" {
+	if s.Meta[contract.MetaHTTPS] == contract.HTTPSRedirect {
 		b.site.HTTPSOnly = true
 	}
 	if !healthy {

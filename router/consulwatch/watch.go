@@ -24,16 +24,6 @@ import (
 	"github.com/hostctl/hostctl/router/routes"
 )
 
-// Labels written by the job renderer (jobs.ServiceTag etc.). Repeated here
-// rather than imported so the router does not depend on the spec package.
-const (
-	serviceTag    = "hostctl"
-	metaDomains   = "hostctl_domains"
-	metaRedirects = "hostctl_redirects"
-	metaStatic    = "hostctl_static"
-	metaHTTPS     = "hostctl_https"
-)
-
 // Watcher keeps a live view of hostctl services and calls Publish with the
 // whole set of sites after every change.
 type Watcher struct {

@@ -1,6 +1,7 @@
 package consulwatch
 
 import (
+	"github.com/hostctl/hostctl/contract"
 	"testing"
 
 	consul "github.com/hashicorp/consul/api"
@@ -18,10 +19,10 @@ func TestSitesJoinsCatalogAndHealth(t *testing.T) {
 		t.Fatal("ready before any answer")
 	}
 	v.setNodes(map[string]bool{"n1": true, "n2": true})
-	meta := map[string]string{metaDomains: "www.hello.test,hello.test", metaStatic: "/static/=/srv/s,bad=/x", metaRedirects: "old.test"}
+	meta := map[string]string{contract.MetaDomains: "www.hello.test,hello.test", contract.MetaStatic: "/static/=/srv/s,bad=/x", contract.MetaRedirects: "old.test"}
 	v.setServices("n1", "127.0.0.1", []*consul.AgentService{
 		svc("a", 1, 10, meta),
-		svc("b", 2, 10, map[string]string{metaDomains: "hello.test,extra.test"}),
+		svc("b", 2, 10, map[string]string{contract.MetaDomains: "hello.test,extra.test"}),
 		svc("c", 3, 50, meta), // newer than the health answer below
 		svc("d", 4, 10, meta), // its check fails
 	})
@@ -173,7 +174,7 @@ func TestUntrustedInstancesAreNotRouted(t *testing.T) {
 			v := newView()
 			v.setNodes(map[string]bool{"n1": true})
 			v.setServices("n1", "10.0.0.5", []*consul.AgentService{{ID: "x1", Service: "victim", Address: c.addr, Port: c.port,
-				Tags: []string{"hostctl"}, Meta: map[string]string{metaDomains: "victim.example.com,extra.example.com"}}})
+				Tags: []string{"hostctl"}, Meta: map[string]string{contract.MetaDomains: "victim.example.com,extra.example.com"}}})
 			v.setHealth(failing{}, 1)
 			sites, ready := v.sites()
 			if !ready {
