@@ -10,9 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/contract"
-	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/provisioner/postgres"
-	"github.com/hostctl/hostctl/secrets"
 )
 
 func dbCommand() *cli.Command {
@@ -64,19 +62,11 @@ func dbRotate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	nc, err := nomadClient(c)
+	ops, err := siteService(c)
 	if err != nil {
 		return err
 	}
-	out := c.App.Writer
-	role, err := provisionerConfig(c).Rotate(c.Context, nc, site, func(login string) error {
-		return deploy.SetJobEnv(c.Context, nc, site, contract.EnvDBLogin, login, out)
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s now connects as %s; the previous login is retired\n", site, role)
-	return nil
+	return ops.RotateDB(c.Context, site)
 }
 
 func dbDump(c *cli.Context) error {
@@ -124,35 +114,26 @@ func dbRestore(c *cli.Context) error {
 	return nil
 }
 
-// dbShell runs psql with the site's own credentials from its Nomad
-// Variables, passed in the environment (argv is world-readable).
+// dbShell runs psql as the site's own role.
 func dbShell(c *cli.Context) error {
 	site, err := firstSiteArg(c)
 	if err != nil {
 		return err
 	}
-	nc, err := nomadClient(c)
+	ops, err := siteService(c)
 	if err != nil {
 		return err
 	}
-	stored, err := secrets.Platform(c.Context, nc, site)
+	env, err := ops.PsqlEnv(c.Context, site)
 	if err != nil {
 		return err
-	}
-	if stored[contract.DatabaseKeys["PGPASSWORD"]] == "" {
-		return fmt.Errorf("site %s has no database credentials; does its spec have a database block?", site)
 	}
 	psql, err := exec.LookPath("psql")
 	if err != nil {
 		return fmt.Errorf("psql is not installed (Debian: postgresql-client): %w", err)
 	}
 	cmd := exec.CommandContext(c.Context, psql, c.Args().Tail()...)
-	cmd.Env = os.Environ()
-	for env, key := range contract.DatabaseKeys {
-		if env != "DATABASE_URL" {
-			cmd.Env = append(cmd.Env, env+"="+stored[key])
-		}
-	}
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, c.App.Writer, c.App.ErrWriter
 	return cmd.Run()
 }

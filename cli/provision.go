@@ -1,39 +1,41 @@
 package cli
 
 import (
+	"io"
+
+	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
-	"github.com/hostctl/hostctl/devcluster"
 	"github.com/hostctl/hostctl/provisioner"
+	"github.com/hostctl/hostctl/siteops"
 )
 
-// Where sites' databases, media and backups live. Unset, they fall back to
-// the dev cluster's, if one has been started in the state dir.
+// Where sites' databases, media and backups live. Unset, the spec may ask
+// for neither, and is refused before anything is registered if it does;
+// a dev cluster's come from `eval "$(hostctl dev env)"`.
 var provisionerFlags = []cli.Flag{
 	&cli.StringFlag{Name: "pg-admin-url", EnvVars: []string{"HOSTCTL_PG_ADMIN_URL"}, Usage: "superuser URL of the Postgres server sites' databases live on"},
 	&cli.StringFlag{Name: "media-root", EnvVars: []string{"HOSTCTL_MEDIA_ROOT"}, Usage: "btrfs store (quotas enabled) holding each site's media subvolume"},
 	&cli.StringFlag{Name: "backup-dir", EnvVars: []string{"HOSTCTL_BACKUP_DIR"}, Usage: "where final dumps, snapshots and send streams are written"},
-	&cli.StringFlag{Name: "dev-state-dir", EnvVars: []string{"HOSTCTL_STATE_DIR"}, Value: "/var/lib/hostctl/dev", Hidden: true},
 }
 
 func provisionerConfig(c *cli.Context) provisioner.Config {
-	cfg := provisioner.Config{
+	return provisioner.Config{
 		PGAdminURL: c.String("pg-admin-url"),
 		MediaRoot:  c.String("media-root"),
 		BackupDir:  c.String("backup-dir"),
 	}
-	dev, err := devcluster.LoadConfig(c.String("dev-state-dir"))
+}
+
+// siteService is the use cases over the cluster the flags name.
+func siteService(c *cli.Context) (*siteops.Service, error) {
+	nc, err := nomadClient(c)
 	if err != nil {
-		return cfg
+		return nil, err
 	}
-	if cfg.PGAdminURL == "" {
-		cfg.PGAdminURL = dev.PGAdminURL()
-	}
-	if cfg.MediaRoot == "" {
-		cfg.MediaRoot = dev.MediaRoot()
-	}
-	if cfg.BackupDir == "" {
-		cfg.BackupDir = dev.BackupDir()
-	}
-	return cfg
+	return newService(c, nc, c.App.Writer), nil
+}
+
+func newService(c *cli.Context, nc *nomad.Client, out io.Writer) *siteops.Service {
+	return siteops.New(nc, provisionerConfig(c), c.String("router-url"), out)
 }

@@ -13,10 +13,9 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
-	"github.com/hostctl/hostctl/accounts"
 	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/deploy"
-	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/siteops"
 )
 
 func sitePlanCommand() *cli.Command {
@@ -26,30 +25,19 @@ func sitePlanCommand() *cli.Command {
 		ArgsUsage: "PATH",
 		Flags:     specFlags(),
 		Action: func(c *cli.Context) error {
-			sites, nc, err := specForCluster(c.Context, c)
+			sites, err := specArg(c)
 			if err != nil {
 				return err
 			}
-			changed := false
-			for _, s := range sites {
-				// Planning must not assign a uid: a plan changes nothing.
-				uid, err := accounts.Peek(c.Context, nc, s.Name)
-				if err != nil {
-					return err
-				}
-				if err := provisionerConfig(c).Describe(c.Context, nc, &s); err != nil {
-					return err
-				}
-				ch, err := deploy.Plan(c.Context, nc, jobs.Render(s, uid), c.App.Writer)
-				if err != nil {
-					return err
-				}
-				changed = changed || ch
+			ops, err := siteService(c)
+			if err != nil {
+				return err
 			}
-			if changed {
-				return cli.Exit("", 2)
+			changed, err := ops.Plan(c.Context, sites)
+			if err == nil && changed {
+				return cli.Exit("", int(contract.Changes))
 			}
-			return nil
+			return err
 		},
 	}
 }
@@ -102,7 +90,7 @@ func siteStatusCommand() *cli.Command {
 			return printOut(c, st, func(w io.Writer) {
 				fmt.Fprintf(w, "site %s: %s, version %d, uid %s\n", st.Name, st.Status, st.Version, st.UID)
 				for _, d := range st.Domains {
-					fmt.Fprintf(w, "  %s\n", siteURL(c.String("router-url"), d))
+					fmt.Fprintf(w, "  %s\n", siteops.HTTPRouter{BaseURL: c.String("router-url")}.URL(d))
 				}
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "INSTANCE\tPROCESS\tNODE\tSTATUS\tHEALTH\tADDRESS\tMEMORY\tCPU")
@@ -192,11 +180,15 @@ func siteRestartCommand() *cli.Command {
 		Usage:     "replace every instance, each new one started and healthy before an old one stops",
 		ArgsUsage: "SITE",
 		Action: func(c *cli.Context) error {
-			site, nc, err := siteAndNomad(c)
+			site, err := siteArg(c)
 			if err != nil {
 				return err
 			}
-			return deploy.Restart(c.Context, nc, site, c.App.Writer)
+			ops, err := siteService(c)
+			if err != nil {
+				return err
+			}
+			return ops.Restart(c.Context, site)
 		},
 	}
 }
@@ -218,20 +210,15 @@ func siteRollbackCommand() *cli.Command {
 			if c.NArg() == 2 {
 				v, err := strconv.ParseUint(c.Args().Get(1), 10, 64)
 				if err != nil {
-					return fmt.Errorf("version %q: %w", c.Args().Get(1), err)
+					return contract.Errorf(contract.Invalid, "version %q: %w", c.Args().Get(1), err)
 				}
 				version = &v
 			}
-			nc, err := nomadClient(c)
+			ops, err := siteService(c)
 			if err != nil {
 				return err
 			}
-			to, err := deploy.Rollback(c.Context, nc, site, version)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(c.App.Writer, "%s: rolling back to version %d\n", site, to)
-			return deploy.Follow(c.Context, nc, site, c.App.Writer)
+			return ops.Rollback(c.Context, site, version)
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 )
@@ -110,6 +111,7 @@ func TestExitCode(t *testing.T) {
 		{"wrapped", fmt.Errorf("apply: %w", Errorf(Conflict, "taken")), 5},
 		{"with code", WithCode(Unavailable, errors.New("connection refused")), 6},
 		{"deadline", fmt.Errorf("waiting: %w", context.DeadlineExceeded), 6},
+		{"refused", fmt.Errorf("list jobs: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")}), 6},
 		{"coder", fmt.Errorf("parse: %w", coded{}), 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

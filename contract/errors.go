@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Code says what kind of failure an error is, and is the CLI's exit code
@@ -50,12 +51,19 @@ func WithCode(code Code, err error) error {
 	return &Error{Code: code, Err: err}
 }
 
+// isNetwork reports a failure to reach a server at all (refused, timed
+// out, unreachable) as opposed to an answer saying no.
+func isNetwork(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op)
+}
+
 // Coder is any error that knows its code (the spec parser's errors do).
 type Coder interface{ ExitCode() int }
 
-// ExitCode is the process exit code for err: 0 for nil, the code of the
-// outermost coded error in its chain, Unavailable for a deadline, else
-// Failed.
+// ExitCode is the process exit code for err: 0 for nil; the code of the
+// first *Error in its chain, else of the first Coder; Unavailable for a
+// deadline or a server that could not be reached; else Failed.
 func ExitCode(err error) int {
 	if err == nil {
 		return 0
@@ -67,7 +75,7 @@ func ExitCode(err error) int {
 		return int(c.Code)
 	case errors.As(err, &coder):
 		return coder.ExitCode()
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), isNetwork(err):
 		return int(Unavailable)
 	}
 	return int(Failed)

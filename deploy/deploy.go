@@ -15,6 +15,8 @@ import (
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // Apply registers job and waits until its deployment is successful. It
@@ -273,7 +275,7 @@ func tellingTail(log string, n int) string {
 func Destroy(ctx context.Context, nc *nomad.Client, id string) error {
 	if _, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx)); err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("site %q is not deployed", id)
+			return contract.Errorf(contract.NotFound, "site %q is not deployed", id)
 		}
 		return err
 	}

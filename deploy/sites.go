@@ -214,3 +214,26 @@ func sameButRestart(a, b *nomad.Job) bool {
 	}
 	return strip(a) == strip(b)
 }
+
+// JobRef is one registered job: Site is set on a site's own job, CronOf
+// on one of its crons, neither on a job that is not hostctl's.
+type JobRef struct {
+	ID, Site, CronOf string
+}
+
+// Jobs lists every registered job except the runs periodic jobs launch
+// (they go with their parent).
+func Jobs(ctx context.Context, nc *nomad.Client) ([]JobRef, error) {
+	stubs, _, err := nc.Jobs().ListOptions(&nomad.JobListOptions{Fields: &nomad.JobListFields{Meta: true}},
+		(&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	var refs []JobRef
+	for _, j := range stubs {
+		if j.ParentID == "" {
+			refs = append(refs, JobRef{ID: j.ID, Site: j.Meta[contract.MetaSite], CronOf: j.Meta[contract.MetaCronOf]})
+		}
+	}
+	return refs, nil
+}

@@ -16,6 +16,8 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/acls"
+	"github.com/hostctl/hostctl/provisioner"
+	"github.com/hostctl/hostctl/siteops"
 )
 
 // component is one long-running process of the cluster, in start order.
@@ -301,51 +303,19 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 	return errors.Join(errs...)
 }
 
-// drainJobs stops every job, waits until all their processes have
-// exited, and then purges them, so nothing of a site outlives Nomad. All
-// jobs are stopped at once: one at a time, a cluster with hundreds of
-// sites would take minutes.
+// drainJobs destroys every job the way `site destroy` does (package
+// siteops): stopped, waited for until its processes have exited, then
+// purged, so nothing of a site outlives Nomad.
 func drainJobs(ctx context.Context, c Config) (int, error) {
-	cli, err := c.NomadClient()
+	nc, err := c.NomadClient()
 	if err != nil {
 		return 0, err
 	}
-	list, _, err := cli.Jobs().List((&nomad.QueryOptions{}).WithContext(ctx))
-	if err != nil {
-		return 0, err
-	}
-	w := (&nomad.WriteOptions{}).WithContext(ctx)
-	for _, j := range list {
-		if _, _, err := cli.Jobs().Deregister(j.ID, false, w); err != nil {
-			return 0, err
-		}
-	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		allocs, _, err := cli.Allocations().List((&nomad.QueryOptions{}).WithContext(ctx))
-		if err != nil {
-			return 0, err
-		}
-		live := 0
-		for _, a := range allocs {
-			if a.ClientStatus == nomad.AllocClientStatusRunning || a.ClientStatus == nomad.AllocClientStatusPending {
-				live++
-			}
-		}
-		if live == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return len(list), fmt.Errorf("%d allocation(s) still running after 3 minutes", live)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	for _, j := range list {
-		if _, _, err := cli.Jobs().Deregister(j.ID, true, w); err != nil {
-			return len(list), err
-		}
-	}
-	return len(list), nil
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	// No provisioner and no router: down keeps sites' data and waits for
+	// no routes.
+	return siteops.New(nc, provisioner.Config{}, "", io.Discard).DestroyAll(ctx)
 }
 
 // AnyRunning reports whether any component recorded in c's state dir is

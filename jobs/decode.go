@@ -16,6 +16,7 @@ import (
 type siteBlock struct {
 	Domains      []string           `hcl:"domains"`
 	Redirects    []string           `hcl:"redirects,optional"`
+	HTTPSOnly    *bool              `hcl:"https_only,optional"`
 	App          *string            `hcl:"app,optional"`
 	Source       *sourceBlock       `hcl:"source,block"`
 	Python       *string            `hcl:"python,optional"`

@@ -181,5 +181,6 @@ func decodeDomains(sb siteBlock, def hcl.Range, lim Limits, s *Site) hcl.Diagnos
 		seen[d] = true
 	}
 	s.Redirects = sb.Redirects
+	s.HTTPSOnly = sb.HTTPSOnly != nil && *sb.HTTPSOnly
 	return diags
 }

@@ -98,6 +98,9 @@ func webService(s Site) *api.Service {
 	if len(s.Redirects) > 0 {
 		meta[contract.MetaRedirects] = strings.Join(s.Redirects, ",")
 	}
+	if s.HTTPSOnly {
+		meta[contract.MetaHTTPS] = contract.HTTPSRedirect
+	}
 	var pairs []string
 	for _, st := range s.Static {
 		pairs = append(pairs, st.URL+"="+st.Dir)

@@ -14,6 +14,10 @@ type Site struct {
 	// Redirects are further hosts that answer with a permanent redirect to
 	// the first domain (the old name of a site, the bare apex).
 	Redirects []string
+	// HTTPSOnly makes the router answer plain-HTTP requests for the site's
+	// hosts with a permanent redirect to the same URL over HTTPS (when the
+	// router serves HTTPS at all).
+	HTTPSOnly bool
 	// AppDir is the absolute directory holding the site's code when it
 	// comes from the operator's source tree: CodeRoot/<site>/<app>, where
 	// the spec's app (or source path) is relative and cannot climb out.

@@ -1,13 +1,15 @@
 package sandbox
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hostctl/hostctl/contract"
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // The test binary doubles as the launcher: run with HOSTCTL_SANDBOX_CHILD
@@ -64,9 +66,8 @@ func fakeAlloc(t *testing.T) (Dirs, string) {
 }
 
 func requireRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("the launcher prepares directories and drops privileges: run the tests as root")
-	}
+	t.Helper()
+	testkit.NeedsRoot(t, "the launcher prepares directories and drops privileges")
 }
 
 func TestLockDirs(t *testing.T) {

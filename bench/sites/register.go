@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"io"
 	"sync"
 	"time"
 
 	nomad "github.com/hashicorp/nomad/api"
 
-	"github.com/hostctl/hostctl/accounts"
-	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/provisioner"
+	"github.com/hostctl/hostctl/siteops"
 )
 
 // outcome is one site of a parallel registration: regErr if Nomad did not
@@ -19,11 +20,14 @@ type outcome struct {
 	regErr, routeErr error
 }
 
-// registerAll registers the named sites, parallel at a time, the way
-// `site apply --detach` does, and waits for each to answer through the
-// router for as long as waitLimit says when its turn comes.
+// registerAll registers the named sites, parallel at a time, with the
+// code `site apply --detach` runs (siteops.Apply), and waits for each to
+// answer through the router for as long as waitLimit says when its turn
+// comes.
 func registerAll(ctx context.Context, nc *nomad.Client, router string, names []string, parallel int,
 	newSite func(name string) jobs.Site, waitLimit func() time.Duration) []outcome {
+	// Bench sites ask for no database or media: no provisioner.
+	ops := siteops.New(nc, provisioner.Config{}, "", io.Discard)
 	out := make([]outcome, len(names))
 	idx := make(chan int)
 	var wg sync.WaitGroup
@@ -34,10 +38,7 @@ func registerAll(ctx context.Context, nc *nomad.Client, router string, names []s
 			for i := range idx {
 				s := newSite(names[i])
 				o := outcome{name: s.Name}
-				uid, err := accounts.UID(ctx, nc, s.Name)
-				if err == nil {
-					err = deploy.Register(ctx, nc, jobs.Render(s, uid))
-				}
+				err := ops.Apply(ctx, []jobs.Site{s}, siteops.ApplyOptions{Detach: true})
 				if o.regErr = err; err == nil {
 					o.routeErr = waitRoutable(ctx, router, s.Domains[0], waitLimit())
 				}

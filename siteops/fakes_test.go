@@ -1,0 +1,139 @@
+package siteops
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/jobs"
+)
+
+// cluster is a fake of every port: it records each call as one line, and
+// fails the calls named in fail.
+type cluster struct {
+	mu       sync.Mutex
+	calls    []string
+	fail     map[string]error // "Deploy shop" -> error
+	deployed map[string]bool
+	refs     []JobRef
+	platform map[string]string
+	uids     map[string]int
+}
+
+func newCluster() *cluster {
+	return &cluster{fail: map[string]error{}, deployed: map[string]bool{}, uids: map[string]int{}}
+}
+
+func (c *cluster) call(name string, args ...any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	line := strings.TrimSpace(fmt.Sprintln(append([]any{name}, args...)...))
+	c.calls = append(c.calls, line)
+	return c.fail[line]
+}
+
+func (c *cluster) log() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.calls...)
+}
+
+func names(sites []jobs.Site) string {
+	var n []string
+	for _, s := range sites {
+		n = append(n, s.Name)
+	}
+	return strings.Join(n, ",")
+}
+
+func (c *cluster) CheckDomains(_ context.Context, sites []jobs.Site) error {
+	return c.call("CheckDomains", names(sites))
+}
+func (c *cluster) Register(_ context.Context, job *nomad.Job) error {
+	return c.call("Register", *job.ID)
+}
+func (c *cluster) Deploy(_ context.Context, job *nomad.Job, _ io.Writer) error {
+	return c.call("Deploy", *job.ID)
+}
+func (c *cluster) SyncCrons(_ context.Context, site string, crons []*nomad.Job, _ io.Writer) error {
+	return c.call("SyncCrons", site, len(crons))
+}
+func (c *cluster) Plan(_ context.Context, job *nomad.Job, _ io.Writer) (bool, error) {
+	return *job.ID == "changed", c.call("Plan", *job.ID)
+}
+func (c *cluster) Destroy(_ context.Context, id string) error { return c.call("Destroy", id) }
+func (c *cluster) JobIDs(context.Context) ([]JobRef, error) {
+	return c.refs, c.call("JobIDs")
+}
+func (c *cluster) Deployed(_ context.Context, site string) (bool, error) {
+	return c.deployed[site], c.call("Deployed", site)
+}
+func (c *cluster) Restart(_ context.Context, site string, _ io.Writer) error {
+	return c.call("Restart", site)
+}
+func (c *cluster) SetJobEnv(_ context.Context, site, name, value string, _ io.Writer) error {
+	return c.call("SetJobEnv", site, name+"="+value)
+}
+func (c *cluster) Rollback(_ context.Context, site string, version *uint64) (uint64, error) {
+	to := uint64(3)
+	if version != nil {
+		to = *version
+	}
+	return to, c.call("Rollback", site)
+}
+func (c *cluster) Follow(_ context.Context, site string, _ io.Writer) error {
+	return c.call("Follow", site)
+}
+func (c *cluster) UID(_ context.Context, site string) (int, error) {
+	c.uids[site] = 2_000_000 + len(c.uids)
+	return c.uids[site], c.call("UID", site)
+}
+func (c *cluster) PeekUID(_ context.Context, site string) (int, error) {
+	return 2_000_000, c.call("PeekUID", site)
+}
+func (c *cluster) CheckSet(_ context.Context, site string, declared []string) error {
+	return c.call("CheckSet", site)
+}
+func (c *cluster) Set(_ context.Context, site, name, _ string) error {
+	return c.call("Set", site, name)
+}
+func (c *cluster) Unset(_ context.Context, site, name string) error {
+	return c.call("Unset", site, name)
+}
+func (c *cluster) Platform(_ context.Context, site string) (map[string]string, error) {
+	return c.platform, c.call("Platform", site)
+}
+func (c *cluster) Check(sites []jobs.Site) error { return c.call("Check", names(sites)) }
+func (c *cluster) Ensure(_ context.Context, s *jobs.Site, uid int) error {
+	return c.call("Ensure", s.Name)
+}
+func (c *cluster) Describe(_ context.Context, s *jobs.Site) error { return c.call("Describe", s.Name) }
+func (c *cluster) Purge(_ context.Context, site string, _ io.Writer) error {
+	return c.call("Purge", site)
+}
+func (c *cluster) Rotate(_ context.Context, site string, roll func(string) error) (string, error) {
+	if err := c.call("Rotate", site); err != nil {
+		return "", err
+	}
+	return site + "_b", roll(site + "_b")
+}
+func (c *cluster) WaitRouted(_ context.Context, host string) error { return c.call("WaitRouted", host) }
+func (c *cluster) URL(host string) string                          { return "http://" + host + "/" }
+func (c *cluster) Curl(host string) string                         { return "curl " + host }
+
+// service is a Service whose every port is c, printing into out.
+func (c *cluster) service(out *bytes.Buffer) *Service {
+	return &Service{Jobs: c, Accounts: c, Secrets: c, Provisioner: c, Router: c, Out: out}
+}
+
+func sorted(s []string) []string {
+	s = append([]string(nil), s...)
+	sort.Strings(s)
+	return s
+}

@@ -1,0 +1,85 @@
+package siteops
+
+import (
+	"context"
+	"io"
+
+	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/jobs"
+)
+
+// Jobs is what the use cases need of Nomad's jobs.
+type Jobs interface {
+	// CheckDomains refuses sites claiming a domain another site holds.
+	CheckDomains(ctx context.Context, sites []jobs.Site) error
+	// Register submits a job and returns once Nomad has placed it.
+	Register(ctx context.Context, job *nomad.Job) error
+	// Deploy submits a job and follows its deployment until healthy.
+	Deploy(ctx context.Context, job *nomad.Job, out io.Writer) error
+	// SyncCrons makes the site's cron jobs exactly crons.
+	SyncCrons(ctx context.Context, site string, crons []*nomad.Job, out io.Writer) error
+	// Plan prints what registering job would change; true if anything.
+	Plan(ctx context.Context, job *nomad.Job, out io.Writer) (bool, error)
+	// Destroy stops a job, waits for its processes, purges it and its
+	// crons.
+	Destroy(ctx context.Context, id string) error
+	// JobIDs lists every job that is not a periodic job's run, with the
+	// site each belongs to ("" for a job that is not hostctl's).
+	JobIDs(ctx context.Context) ([]JobRef, error)
+	Deployed(ctx context.Context, site string) (bool, error)
+	Restart(ctx context.Context, site string, out io.Writer) error
+	SetJobEnv(ctx context.Context, site, name, value string, out io.Writer) error
+	Rollback(ctx context.Context, site string, version *uint64) (uint64, error)
+	Follow(ctx context.Context, site string, out io.Writer) error
+}
+
+// JobRef is one job as DestroyAll sees it.
+type JobRef struct {
+	ID string
+	// Site is set on a site's own job; CronOf on one of its crons.
+	Site, CronOf string
+}
+
+// Accounts hands out sites' uids.
+type Accounts interface {
+	// UID returns the site's uid, assigning one on first use.
+	UID(ctx context.Context, site string) (int, error)
+	// PeekUID returns the uid the site has or would get, assigning none.
+	PeekUID(ctx context.Context, site string) (int, error)
+}
+
+// Secrets keeps sites' secret values and the platform's keys beside them.
+type Secrets interface {
+	// CheckSet refuses a site whose declared secrets are not all set.
+	CheckSet(ctx context.Context, site string, declared []string) error
+	Set(ctx context.Context, site, name, value string) error
+	Unset(ctx context.Context, site, name string) error
+	// Platform returns the platform's keys (database credentials).
+	Platform(ctx context.Context, site string) (map[string]string, error)
+}
+
+// Provisioner makes what a site's spec asks for besides its job.
+type Provisioner interface {
+	// Check refuses sites this cluster cannot provision.
+	Check(sites []jobs.Site) error
+	// Ensure makes the site's database and media store, filling in s.
+	Ensure(ctx context.Context, s *jobs.Site, uid int) error
+	// Describe fills in s as Ensure would, making nothing: for plans.
+	Describe(ctx context.Context, s *jobs.Site) error
+	// Purge drops the site's database, media and secrets after a backup.
+	Purge(ctx context.Context, site string, out io.Writer) error
+	// Rotate gives the site a new database login and calls roll with it.
+	Rotate(ctx context.Context, site string, roll func(login string) error) (string, error)
+}
+
+// Router is the front door sites are reached through.
+type Router interface {
+	// WaitRouted returns once the router answers for host.
+	WaitRouted(ctx context.Context, host string) error
+	// URL is the address a browser can use for host.
+	URL(host string) string
+	// Curl is a command that reaches host through the router whatever
+	// DNS says.
+	Curl(host string) string
+}

@@ -1,0 +1,15 @@
+package siteops
+
+import "io"
+
+// Service runs the use cases against one cluster.
+type Service struct {
+	Jobs        Jobs
+	Accounts    Accounts
+	Secrets     Secrets
+	Provisioner Provisioner
+	// Router may be nil: nothing then waits for the router.
+	Router Router
+	// Out receives the progress a person follows.
+	Out io.Writer
+}
