@@ -6,12 +6,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/internal/toolcache"
 )
 
 var stateDirFlag = &cli.StringFlag{
@@ -29,8 +29,8 @@ func devCommand() *cli.Command {
 				Usage: "start the dev cluster (safe to run again)",
 				Flags: []cli.Flag{
 					stateDirFlag,
-					&cli.StringFlag{Name: "nomad-bin", EnvVars: []string{"HOSTCTL_NOMAD_BIN"}, Value: filepath.Join(cacheDir(), "bin", "nomad")},
-					&cli.StringFlag{Name: "consul-bin", EnvVars: []string{"HOSTCTL_CONSUL_BIN"}, Value: filepath.Join(cacheDir(), "bin", "consul")},
+					&cli.StringFlag{Name: "nomad-bin", EnvVars: []string{"HOSTCTL_NOMAD_BIN"}, Value: toolcache.Path("nomad")},
+					&cli.StringFlag{Name: "consul-bin", EnvVars: []string{"HOSTCTL_CONSUL_BIN"}, Value: toolcache.Path("consul")},
 					&cli.IntFlag{Name: "port-base", EnvVars: []string{"HOSTCTL_PORT_BASE"}, Usage: "use 8 consecutive ports from here instead of the upstream defaults (4646, 8500, 8080, ...)"},
 				},
 				Action: devUp,

@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
@@ -25,17 +23,6 @@ func nomadClient(c *cli.Context) (*nomad.Client, error) {
 	cfg := nomad.DefaultConfig()
 	cfg.Address = c.String("nomad-addr")
 	return nomad.NewClient(cfg)
-}
-
-// cacheDir is where bootstrap installs the pinned Nomad and Consul builds.
-func cacheDir() string {
-	if d := os.Getenv("HOSTCTL_CACHE"); d != "" {
-		return d
-	}
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "hostctl")
-	}
-	return "/var/cache/hostctl"
 }
 
 var outputFlag = &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json"}

@@ -39,8 +39,9 @@ func CheckSiteName(name string) error {
 // Process names become Nomad task group and task names next to "web" and
 // part of cron job IDs, so they follow the site name's pattern. A process
 // named like the web group's own tasks ("release", "gunicorn") is a group
-// of its own and collides with nothing; "alloc" names the directory Nomad
-// shares between an allocation's tasks.
+// of its own and collides with nothing; "alloc" is the directory Nomad
+// shares between an allocation's tasks, beside one directory per task, so
+// a task of that name would be given the shared directory as its own.
 func CheckProcessName(name string) error {
 	if !siteNameRE.MatchString(name) {
 		return Errorf(Invalid, "process name %q must be a lowercase DNS label", name)

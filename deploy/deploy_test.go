@@ -1,11 +1,12 @@
 package deploy
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"strings"
 	"testing"
 
 	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 func TestTellingKeepsTheLastErrorInView(t *testing.T) {

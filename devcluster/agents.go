@@ -3,115 +3,68 @@ package devcluster
 import (
 	"encoding/json"
 	"os"
-	"strings"
 
-	"github.com/hostctl/hostctl/contract"
+	"github.com/hostctl/hostctl/agentconfig"
 )
 
-// consulConfig is the single-server Consul agent. gRPC, DNS and WAN are off:
-// nothing in a one-machine cluster uses them and each is one more port to
-// collide with. ACLs deny by default; the management token bootstraps the
-// ACL system itself when the server first leads, and the agent token
-// (made by acls.SetUpConsul right after) is already named here. Gossip is
-// encrypted; the HTTP API is plain: everything is on loopback (TLS is a
-// Terraform module input, docs/operations.md).
-func (c Config) consulConfig(s secrets) map[string]any {
-	return map[string]any{
-		"datacenter":       "dc1",
-		"node_name":        "hostctl-dev",
-		"data_dir":         c.path("consul"),
-		"server":           true,
-		"bootstrap_expect": 1,
-		"bind_addr":        Addr,
-		"advertise_addr":   Addr,
-		"client_addr":      Addr,
-		"ports": map[string]int{
-			"http": c.Ports.ConsulHTTP, "server": c.Ports.ConsulServer, "serf_lan": c.Ports.ConsulSerfLAN,
-			"serf_wan": -1, "dns": -1, "grpc": -1, "grpc_tls": -1,
+// node is this cluster's one node for package agentconfig, which defines
+// every setting the agents share with production (ACLs denying by default,
+// gossip encryption, raw_exec only, the fingerprint and environment
+// denylists, artifact limits, the Consul integration, closed ports);
+// terraform/modules/node is held to the same package by its tests. What is
+// the dev cluster's own is here: one server that is also the client,
+// everything on loopback (so no TLS: it is a Terraform module input,
+// docs/operations.md), its own ports and directories, and site instances'
+// dynamic ports handed out on lo, so the router is the only way in.
+func (c Config) node() agentconfig.Node {
+	return agentconfig.Node{
+		Name:   "hostctl-dev",
+		Server: true, Client: true,
+		Datacenter: "dc1", Region: "global", BootstrapExpect: 1,
+		BindAddr: Addr, HTTPBindAddr: Addr,
+		Ports: agentconfig.Ports{
+			ConsulHTTP: c.Ports.ConsulHTTP, ConsulServer: c.Ports.ConsulServer, ConsulSerfLAN: c.Ports.ConsulSerfLAN,
+			NomadHTTP: c.Ports.NomadHTTP, NomadRPC: c.Ports.NomadRPC, NomadSerf: c.Ports.NomadSerf,
 		},
-		"ui_config":            map[string]any{"enabled": true},
-		"disable_update_check": true,
-		"log_level":            "INFO",
-		// Leader election in ~1 s instead of ~5 s: this is one machine.
-		"performance": map[string]any{"raft_multiplier": 1},
-		// Everything here talks to Consul from 127.0.0.1, and the router
-		// holds a blocking query per site: the default cap of 200
-		// connections per client IP stopped routing at ~200 sites
-		// (docs/benchmarks.md).
-		"limits":  map[string]any{"http_max_conns_per_client": 4096},
-		"encrypt": s.gossipKey,
-		"acl": map[string]any{
-			"enabled": true, "default_policy": "deny", "down_policy": "extend-cache",
-			"enable_token_persistence": true,
-			"tokens": map[string]string{
-				"initial_management": s.tokens.ConsulManagement.SecretID,
-				"agent":              s.tokens.ConsulAgent.SecretID,
-			},
-		},
+		ConsulDataDir: c.path("consul"), NomadDataDir: c.nomadDataDir(),
+		LogLevel:              "INFO",
+		HTTPMaxConnsPerClient: agentconfig.DefaultHTTPMaxConnsPerClient,
+		NetworkInterface:      "lo",
+		Launcher:              c.HostctlBin, MediaRoot: c.MediaRoot(),
+		Artifact:         agentconfig.DefaultArtifactLimits,
+		GossipEncryption: true,
 	}
 }
 
-// cloudFingerprinters probe cloud metadata services. Denied because there is
-// no cloud here, and because env_aws breaks outright when AWS_CA_BUNDLE is
-// set, as it is on this platform's build machines.
-var cloudFingerprinters = []string{"env_aws", "env_gce", "env_azure", "env_digitalocean"}
+// agentSecrets are kept inline in the dev cluster's configs, unlike
+// production's separate secrets.json files. The management token
+// bootstraps Consul's ACL system itself when the server first leads, and
+// the agent token (made by acls.SetUpConsul right after) is already named.
+func (s secrets) agentSecrets() agentconfig.Secrets {
+	return agentconfig.Secrets{
+		GossipKey:        s.gossipKey,
+		ConsulManagement: s.tokens.ConsulManagement.SecretID,
+		ConsulAgent:      s.tokens.ConsulAgent.SecretID,
+		NomadConsul:      s.tokens.NomadConsul.SecretID,
+	}
+}
+
+// consulConfig is the single-server Consul agent, with its secrets.
+func (c Config) consulConfig(s secrets) map[string]any {
+	return agentconfig.Merge(agentconfig.Consul(c.node()), agentconfig.ConsulSecrets(s.agentSecrets()))
+}
 
 // nomadConfig is a Nomad server and client in one agent, scheduling
 // raw_exec tasks onto loopback ports and registering their services in the
-// Consul agent above — each with a token of its own job's, exchanged for
-// the service's workload identity (acls.AuthMethod). Nomad's own token in
-// Consul registers only the agent's services.
+// Consul agent above, with its secrets: the gossip key and Nomad's own
+// token in Consul, which registers only the agent's services.
 func (c Config) nomadConfig(s secrets) map[string]any {
-	return map[string]any{
-		"name":      "hostctl-dev",
-		"data_dir":  c.nomadDataDir(),
-		"bind_addr": Addr,
-		"advertise": map[string]string{"http": Addr, "rpc": Addr, "serf": Addr},
-		"ports":     map[string]int{"http": c.Ports.NomadHTTP, "rpc": c.Ports.NomadRPC, "serf": c.Ports.NomadSerf},
-		"server":    map[string]any{"enabled": true, "bootstrap_expect": 1, "encrypt": s.gossipKey},
-		"acl":       map[string]any{"enabled": true},
-		"client": map[string]any{
-			"enabled": true,
-			// Dynamic ports are handed out on loopback: the router is the only
-			// way in.
-			"network_interface": "lo",
-			// Site tasks run through this binary's `launch` (package
-			// sandbox); jobs are constrained to nodes that advertise one.
-			// Sites with media run only on the node holding their store.
-			"meta": map[string]string{contract.LauncherMeta: c.HostctlBin, contract.MediaRootMeta: c.MediaRoot()},
-			"options": map[string]string{
-				"fingerprint.denylist": strings.Join(cloudFingerprinters, ","),
-				"driver.allowlist":     "raw_exec",
-				// raw_exec tasks inherit the client's environment; no
-				// credential in it may reach a site. The agents are started
-				// with a clean one too (agentEnv).
-				"env.denylist": strings.Join(tokenVariables, ","),
-			},
-			"artifact": ArtifactLimits,
-		},
-		"plugin": map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}},
-		"consul": map[string]any{
-			"address": c.ConsulAddr(),
-			"token":   s.tokens.NomadConsul.SecretID,
-			// Services get a workload identity Consul trusts; tasks get
-			// none (no task_identity): site processes need no Consul token.
-			"service_identity": map[string]any{"aud": []string{"consul.io"}, "ttl": "1h"},
-		},
-		"disable_update_check": true,
-		"log_level":            "INFO",
-	}
+	return agentconfig.Merge(agentconfig.Nomad(c.node()), agentconfig.NomadSecrets(s.agentSecrets(), true))
 }
 
-// ArtifactLimits bound what a site's git or archive source may cost a
-// node: Nomad's defaults let an archive unpack to 100 GB. The launcher's
-// own copy of the code is capped at 50,000 files and 2 GiB as well.
-var ArtifactLimits = map[string]any{
-	"http_max_size":                  "512MB",
-	"decompression_size_limit":       "2GB",
-	"decompression_file_count_limit": 50000,
-	"http_read_timeout":              "5m",
-	"git_timeout":                    "5m",
-}
+// ArtifactLimits is the artifact block of the dev cluster's Nomad client,
+// agentconfig.DefaultArtifactLimits.
+var ArtifactLimits = agentconfig.DefaultArtifactLimits.Map()
 
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")

@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/hostctl/hostctl/provisioner/btrfs"
-	"github.com/hostctl/hostctl/provisioner/postgres"
+	"github.com/hostctl/hostctl/devcluster/btrfsloop"
+	"github.com/hostctl/hostctl/devcluster/pgserver"
 )
 
 // The dev cluster's data services: its own Postgres (own data dir and
@@ -44,7 +44,7 @@ func (c Config) PGAdminURL() string {
 // postgresCmd prepares the cluster's Postgres (creating it on first use)
 // and records its admin URL for the CLI and the readiness probe.
 func postgresCmd(c Config) (*exec.Cmd, error) {
-	srv, cmd, err := postgres.PrepareServer(c.postgresDir(), c.Ports.Postgres)
+	srv, cmd, err := pgserver.Prepare(c.postgresDir(), c.Ports.Postgres)
 	if err != nil {
 		return nil, err
 	}
@@ -58,19 +58,19 @@ func postgresReady(ctx context.Context, p *probes) error {
 	if p.pgAdminURL == "" {
 		return errors.New("no admin URL recorded yet")
 	}
-	return postgres.WaitReady(ctx, p.pgAdminURL)
+	return pgserver.WaitReady(ctx, p.pgAdminURL)
 }
 
 // mountMedia mounts the media store unless it already is.
 func (c Config) mountMedia(out io.Writer) error {
-	m, err := btrfs.MountedLoop(c.mediaImage(), c.MediaRoot())
+	m, err := btrfsloop.Mounted(c.mediaImage(), c.MediaRoot())
 	if err != nil {
 		return err
 	}
 	if m.Device != "" {
 		return nil
 	}
-	l, err := btrfs.MountLoop(c.mediaImage(), MediaImageBytes, c.MediaRoot())
+	l, err := btrfsloop.Mount(c.mediaImage(), MediaImageBytes, c.MediaRoot())
 	if err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
@@ -85,7 +85,7 @@ func (c Config) mountMedia(out io.Writer) error {
 
 // unmountMedia unmounts the media store and detaches its loop device.
 func (c Config) unmountMedia(out io.Writer) error {
-	m, err := btrfs.MountedLoop(c.mediaImage(), c.MediaRoot())
+	m, err := btrfsloop.Mounted(c.mediaImage(), c.MediaRoot())
 	if err != nil || m.Device == "" {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/acls"
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // cluster is one dev cluster under its own state dir and ports.
@@ -33,23 +34,10 @@ type cluster struct {
 	tokens   acls.Tokens
 }
 
+// binDir is where scripts/bootstrap put the pinned nomad and consul.
 func binDir(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("HOSTCTL_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "hostctl")
-	}
-	dir := filepath.Join(cache, "bin")
-	for _, b := range []string{"nomad", "consul"} {
-		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			t.Fatalf("%s not found in %s: run scripts/bootstrap first (%v)", b, dir, err)
-		}
-	}
-	return dir
+	return testkit.ToolDir(t, "nomad", "consul")
 }
 
 // newCluster builds hostctl and starts a dev cluster on free ports. The
@@ -57,9 +45,8 @@ func binDir(t *testing.T) string {
 // test ends.
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("the integration test runs Nomad's raw_exec tasks as other users and needs root")
-	}
+	testkit.NeedsServers(t, "a Nomad + Consul dev cluster")
+	testkit.NeedsRoot(t, "the cluster runs Nomad's raw_exec tasks as other users")
 	bins := binDir(t)
 	// Not t.TempDir(): its 0700 parents would lock the site user out of its
 	// task directories, which is exactly what the dev cluster checks for.
@@ -107,8 +94,32 @@ func newCluster(t *testing.T) *cluster {
 		t.Fatal(err)
 	}
 	c.tokens = tokens
-	c.env = append(c.env, "NOMAD_TOKEN="+tokens.NomadManagement.SecretID, "CONSUL_HTTP_TOKEN="+tokens.ConsulManagement.SecretID)
+	// Everything else a command needs (tokens, the provisioner's Postgres,
+	// media and backup dirs) comes the way a newcomer gets it: eval "$(hostctl
+	// dev env)". Production commands never read the dev cluster's state.
+	c.env = append(c.env, exportsOf(t, c.mustRun("dev", "env"))...)
 	return c
+}
+
+// exportsOf turns `export K=V` lines (V possibly Go-quoted) into K=V.
+func exportsOf(t *testing.T, script string) []string {
+	t.Helper()
+	var env []string
+	for _, line := range strings.Split(script, "\n") {
+		kv, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		if uq, err := strconv.Unquote(v); err == nil {
+			v = uq
+		}
+		env = append(env, k+"="+v)
+	}
+	if len(env) == 0 {
+		t.Fatalf("dev env printed no exports:\n%s", script)
+	}
+	return env
 }
 
 // nomad and consul are API clients holding the operator's tokens.

@@ -35,6 +35,7 @@ import (
 
 	"github.com/hostctl/hostctl/acls"
 	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // TestTerraformNodes proves that what terraform/modules/node renders makes
@@ -53,9 +54,8 @@ import (
 // deployed with `hostctl site apply` runs on the client and is served
 // through the router.
 func TestTerraformNodes(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("the nodes run Nomad's raw_exec tasks as other users and need root")
-	}
+	testkit.NeedsServers(t, "Consul and Nomad agents provisioned by Terraform")
+	testkit.NeedsRoot(t, "the nodes run Nomad's raw_exec tasks as other users")
 	tf := terraformBin(t)
 	bins := binDir(t)
 
@@ -1150,12 +1150,5 @@ func parseUnit(t *testing.T, path string) unitFile {
 // missing one fails the test: bootstrap should have built it.
 func terraformBin(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(binDir(t), "terraform")
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("terraform not found at %s: scripts/bootstrap should have built it (%v)", bin, err)
-		}
-		t.Skipf("terraform not found at %s: run scripts/bootstrap (%v)", bin, err)
-	}
-	return bin
+	return testkit.Tool(t, "terraform")
 }

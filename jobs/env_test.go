@@ -1,11 +1,12 @@
 package jobs
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 func TestCheckEnvName(t *testing.T) {

@@ -28,11 +28,6 @@ type processBlock struct {
 
 const webProcess = "web"
 
-// allocDirName is the directory Nomad shares between an allocation's
-// tasks, beside one directory per task: a task of that name would be
-// given the shared directory as its own.
-const allocDirName = "alloc"
-
 func decodeProcesses(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	s.Web = Web{Instances: DefaultInstances, Workers: DefaultWorkers, Threads: DefaultThreads, Timeout: DefaultTimeout,

@@ -1,10 +1,11 @@
 package jobs
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 func TestRenderEverySetting(t *testing.T) {

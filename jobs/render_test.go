@@ -1,11 +1,12 @@
 package jobs
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 func TestRender(t *testing.T) {

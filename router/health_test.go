@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hostctl/hostctl/router/routes"
@@ -125,12 +126,63 @@ func TestConsulConfigHonoursEnvironment(t *testing.T) {
 	t.Setenv("CONSUL_HTTP_ADDR", "env.example:8500")
 	t.Setenv("CONSUL_HTTP_TOKEN", "tok")
 	t.Setenv("CONSUL_HTTP_SSL", "true")
+	t.Setenv("CONSUL_CACERT", "/etc/consul/ca.pem")
 	cases := []struct{ flag, addr string }{{"", "env.example:8500"}, {"flag.example:8501", "flag.example:8501"}}
 	for _, c := range cases {
 		t.Run(c.addr, func(t *testing.T) {
 			cfg := consulConfig(c.flag)
-			if cfg.Address != c.addr || cfg.Token != "tok" || cfg.Scheme != "https" {
-				t.Errorf("address %q token %q scheme %q", cfg.Address, cfg.Token, cfg.Scheme)
+			if cfg.Address != c.addr || cfg.Token != "tok" || cfg.Scheme != "https" || cfg.TLSConfig.CAFile != "/etc/consul/ca.pem" {
+				t.Errorf("address %q token %q scheme %q CA %q", cfg.Address, cfg.Token, cfg.Scheme, cfg.TLSConfig.CAFile)
+			}
+		})
+	}
+}
+
+// TestConsulTokenFileReachesConsul: production gives the router its token
+// as CONSUL_HTTP_TOKEN_FILE (systemd LoadCredential); the router's client
+// must send it on every request, whether the address comes from the
+// environment or the flag. A stand-in Consul records the header.
+func TestConsulTokenFileReachesConsul(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	consulSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, r.Header.Get("X-Consul-Token"))
+		io.WriteString(w, `"127.0.0.1:8300"`)
+	}))
+	defer consulSrv.Close()
+	addr := strings.TrimPrefix(consulSrv.URL, "http://")
+	tokenFile := filepath.Join(t.TempDir(), "consul-token")
+	if err := os.WriteFile(tokenFile, []byte("file-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, envAddr, flag, envToken string
+	}{
+		{"address from the environment", addr, "", ""},
+		{"address from the flag", "unreachable.invalid:8500", addr, ""},
+		{"the file wins over CONSUL_HTTP_TOKEN", addr, "", "env-token"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("CONSUL_HTTP_ADDR", c.envAddr)
+			t.Setenv("CONSUL_HTTP_TOKEN", c.envToken)
+			t.Setenv("CONSUL_HTTP_TOKEN_FILE", tokenFile)
+			mu.Lock()
+			got = nil
+			mu.Unlock()
+			cc, _, err := consulClient(c.flag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cc.Status().Leader(); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != 1 || got[0] != "file-token" {
+				t.Errorf("X-Consul-Token %q, want the file's", got)
 			}
 		})
 	}

@@ -62,8 +62,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := routes.CheckStaticRoots(cfg.StaticRoots); err != nil {
 		return err
 	}
-	ccfg := consulConfig(cfg.ConsulAddr)
-	cc, err := consul.NewClient(ccfg)
+	cc, ccfg, err := consulClient(cfg.ConsulAddr)
 	if err != nil {
 		return err
 	}
@@ -185,14 +184,24 @@ func Run(ctx context.Context, cfg Config) error {
 }
 
 // consulConfig starts from Consul's DefaultConfig so CONSUL_HTTP_TOKEN,
-// CONSUL_HTTP_SSL, CONSUL_CACERT and the rest are honoured, as by the
-// consul CLI; only the address is the flag's.
+// CONSUL_HTTP_TOKEN_FILE, CONSUL_HTTP_SSL, CONSUL_CACERT and the rest are
+// honoured, as by the consul CLI (production hands the router its token
+// as a file); only the address is the flag's, and only when set.
 func consulConfig(addr string) *consul.Config {
 	c := consul.DefaultConfig()
 	if addr != "" {
 		c.Address = addr
 	}
 	return c
+}
+
+// consulClient is the router's one Consul client: the watcher and the
+// ACME certificate cache (TLSConfig.build) both use it, so both carry the
+// same token and TLS settings. The token file is read here, once.
+func consulClient(addr string) (*consul.Client, *consul.Config, error) {
+	c := consulConfig(addr)
+	cc, err := consul.NewClient(c)
+	return cc, c, err
 }
 
 // staticConfiner drops the static dirs that are not their site's own

@@ -11,33 +11,24 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // pinned is the version tools/terraform builds; a different binary on the
 // cache path would make these results say nothing about the pin.
 const pinned = "1.11.4"
 
-// bin finds the terraform that scripts/bootstrap linked into the cache. A
-// missing binary fails under CI (bootstrap must have built it) and skips
-// elsewhere, so a developer without the slow build can still run go test.
+// bin finds the terraform that scripts/bootstrap linked into the cache.
+// Every test that needs it skips under -short, so `go test -short` runs
+// without the slow build; otherwise a missing binary fails the test: a
+// skip would let these checks silently stop running.
 func bin(t testing.TB) string {
 	t.Helper()
-	cache := os.Getenv("HOSTCTL_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "hostctl")
+	if testing.Short() {
+		t.Skip("needs the terraform binary scripts/bootstrap builds; -short skips it")
 	}
-	bin := filepath.Join(cache, "bin", "terraform")
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("terraform not found at %s under CI: scripts/bootstrap should have built it (%v)", bin, err)
-		}
-		t.Skipf("terraform not found at %s: run scripts/bootstrap (%v)", bin, err)
-	}
-	return bin
+	return testkit.Tool(t, "terraform")
 }
 
 // env keeps Terraform offline and out of the work tree: no version check,

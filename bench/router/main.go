@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/internal/toolcache"
 )
 
 // failure carries a fatal error up through main's deferred clean-up, so
@@ -72,15 +73,10 @@ func runBench() {
 		run("env", "CGO_ENABLED=0", "go", "build", "-o", bin, "./cmd/hostctl")
 	}
 	bin, _ = filepath.Abs(bin)
-	cache := os.Getenv("HOSTCTL_CACHE")
-	if cache == "" {
-		d, _ := os.UserCacheDir()
-		cache = filepath.Join(d, "hostctl")
-	}
 	cfg := devcluster.Config{
 		StateDir: filepath.Join(work, "dev"), HostctlBin: bin, Ports: devcluster.PortsFrom(*portBase),
-		NomadBin:  filepath.Join(cache, "bin", "nomad"),
-		ConsulBin: filepath.Join(cache, "bin", "consul"),
+		NomadBin:  toolcache.Path("nomad"),
+		ConsulBin: toolcache.Path("consul"),
 	}
 	check(os.MkdirAll(cfg.StateDir, 0o711))
 	check(devcluster.Up(ctx, cfg, os.Stderr))

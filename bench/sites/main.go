@@ -24,6 +24,7 @@ import (
 	"github.com/hostctl/hostctl/accounts"
 	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/devcluster"
+	"github.com/hostctl/hostctl/internal/toolcache"
 	"github.com/hostctl/hostctl/jobs"
 )
 
@@ -43,15 +44,14 @@ func main() {
 	flag.Parse()
 
 	ctx := context.Background()
-	cache, _ := os.UserCacheDir()
 	bin, _ := filepath.Abs(*hostctl)
 	state, err := os.MkdirTemp("/tmp", "hostctl-bench-")
 	check(err)
 	check(os.Chmod(state, 0o711))
 	cfg := devcluster.Config{
 		StateDir: state, HostctlBin: bin, Ports: devcluster.PortsFrom(*portBase),
-		NomadBin:  filepath.Join(cache, "hostctl", "bin", "nomad"),
-		ConsulBin: filepath.Join(cache, "hostctl", "bin", "consul"),
+		NomadBin:  toolcache.Path("nomad"),
+		ConsulBin: toolcache.Path("consul"),
 	}
 	// Whatever fails from here (check panics), the cluster comes down:
 	// a bench that exits with its agents running blocks the next run's

@@ -1,5 +1,7 @@
-// Package testkit holds what several packages' tests share: small helpers,
-// and the hostile inputs more than one test performs an attack with. Only
+// Package testkit holds what several packages' tests share: the test
+// tiers (NeedsRoot, NeedsServers), the tools scripts/bootstrap builds, a
+// private Postgres and a loop-mounted btrfs per test, small helpers, and
+// the hostile inputs more than one test performs an attack with. Only
 // tests import it.
 package testkit
 

@@ -15,44 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hostctl/hostctl/devcluster/btrfsloop"
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/btrfs"
 )
 
-const imageSize = 256 << 20
-
-// newStore gives each test its own freshly formatted filesystem, so quota
-// accounting and subvolume IDs never depend on another test.
-func newStore(t *testing.T) (*btrfs.Store, *btrfs.Loop) {
+// newStore gives each test a store on its own freshly formatted btrfs
+// (testkit.Btrfs), so quota accounting and subvolume IDs never depend on
+// another test. Under -short it skips the test.
+func newStore(t *testing.T) (*btrfs.Store, *btrfsloop.Loop) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("btrfs tests need root (mount, btrfs send, chown)")
-	}
-	dir := reachableTempDir(t)
-	loop, err := btrfs.MountLoop(filepath.Join(dir, "fs.img"), imageSize, filepath.Join(dir, "mnt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Registered after t.TempDir's own cleanup, so it runs first: the
-	// directory is removed only once nothing is mounted in it.
-	t.Cleanup(func() {
-		if err := loop.Close(); err != nil {
-			t.Errorf("close loop: %v", err)
-		}
-	})
+	loop := testkit.Btrfs(t)
 	return &btrfs.Store{Root: loop.Mountpoint}, loop
-}
-
-// reachableTempDir opens t.TempDir's 0700 parents so the unprivileged uids
-// the tests run as can reach the mount; permissions inside the store are
-// then the only thing deciding access, which is what the tests check.
-func reachableTempDir(t *testing.T) string {
-	dir := t.TempDir()
-	for _, p := range []string{filepath.Dir(dir), dir} {
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 func testContext(t *testing.T) context.Context {

@@ -8,11 +8,14 @@ import (
 	"strconv"
 )
 
-// binDir finds the server's binaries. Debian keeps them out of PATH under
+// BinDir finds the server's binaries. Debian keeps them out of PATH under
 // /usr/lib/postgresql/<major>/bin, and its /usr/bin wrappers pick a version
 // from cluster config that a private server does not have; so prefer the
 // newest packaged major, then whatever PATH offers (other systems).
-func binDir() (string, error) {
+// Exported for the dev cluster's server (devcluster/pgserver): one lookup
+// for its initdb and postgres and for Dump's pg_dump keeps pg_dump at
+// least as new as the server it dumps, which pg_dump requires.
+func BinDir() (string, error) {
 	if dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin"); len(dirs) > 0 {
 		slices.SortFunc(dirs, func(a, b string) int { return majorOf(b) - majorOf(a) })
 		for _, d := range dirs {
@@ -34,7 +37,7 @@ func majorOf(binDir string) int {
 }
 
 func binary(name string) (string, error) {
-	d, err := binDir()
+	d, err := BinDir()
 	if err != nil {
 		return "", err
 	}

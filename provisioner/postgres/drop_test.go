@@ -82,7 +82,7 @@ func TestEnsureSiteRefusesExistingForeignDatabase(t *testing.T) {
 		FROM pg_database WHERE datname = 'template1'`).Scan(&owner, &leftover); err != nil {
 		t.Fatal(err)
 	}
-	if owner != srv.User || leftover != 0 {
+	if owner != server(t).User || leftover != 0 {
 		t.Errorf("template1 owner = %q, leftover roles = %d; want untouched and none", owner, leftover)
 	}
 }

@@ -22,7 +22,7 @@ func TestDumpDropEnsureRestoreRoundTrip(t *testing.T) {
 	conn.Close(ctx)
 
 	var dump bytes.Buffer
-	if err := postgres.Dump(ctx, srv.AdminURL(), "journal", &dump); err != nil {
+	if err := postgres.Dump(ctx, server(t).AdminURL(), "journal", &dump); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(dump.Bytes(), []byte("PGDMP")) {

@@ -58,7 +58,7 @@ func (a *Admin) RotateLogin(ctx context.Context, site, current string) (Credenti
 		if err := usingSCRAM(ctx, conn); err != nil {
 			return err
 		}
-		cred.Password = newPassword()
+		cred.Password = NewPassword()
 		pw, err := setPasswordSQL(conn, cred.Password)
 		if err != nil {
 			return err

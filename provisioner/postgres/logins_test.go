@@ -161,7 +161,7 @@ func TestDumpRestoreAfterRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dump bytes.Buffer
-	if err := postgres.Dump(ctx, srv.AdminURL(), "rolled", &dump); err != nil {
+	if err := postgres.Dump(ctx, server(t).AdminURL(), "rolled", &dump); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Restore(ctx, "rolled", alt, &dump); err != nil {

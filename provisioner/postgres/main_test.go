@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -12,16 +13,26 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/hostctl/hostctl/devcluster/pgserver"
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
 // srv is shared: initdb costs seconds, and every test uses its own site
-// names so they cannot see each other's state.
-var srv *postgres.Server
+// names so they cannot see each other's state. Tests reach it through
+// server.
+var srv *pgserver.Server
 
 func TestMain(m *testing.M) { os.Exit(runWithServer(m)) }
 
+// runWithServer starts the shared server unless -short asks for the tests
+// that need no Postgres only. Without -short a machine lacking initdb
+// fails the run, as a missing dependency should.
 func runWithServer(m *testing.M) int {
+	flag.Parse() // testing.Short reads the parsed flags
+	if testing.Short() {
+		return m.Run()
+	}
 	// os.MkdirTemp rather than t.TempDir: the postgres user must be able to
 	// reach the directory, and /tmp is world-searchable.
 	dir, err := os.MkdirTemp("", "hostctl-pg-test-")
@@ -30,7 +41,7 @@ func runWithServer(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	s, err := postgres.StartServer(dir, 0)
+	s, err := pgserver.Start(dir, 0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start test server:", err)
 		return 1
@@ -44,6 +55,14 @@ func runWithServer(m *testing.M) int {
 	return code
 }
 
+// server is the shared server; under -short, when TestMain started none,
+// it skips the test.
+func server(t testing.TB) *pgserver.Server {
+	t.Helper()
+	testkit.NeedsPostgres(t)
+	return srv
+}
+
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -52,7 +71,7 @@ func testContext(t *testing.T) context.Context {
 
 func newAdmin(t *testing.T) *postgres.Admin {
 	t.Helper()
-	a, err := postgres.Connect(testContext(t), srv.AdminURL())
+	a, err := postgres.Connect(testContext(t), server(t).AdminURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +83,7 @@ func newAdmin(t *testing.T) *postgres.Admin {
 // code under test, to check what it did.
 func superuser(t *testing.T) *pgxpool.Pool {
 	t.Helper()
-	p, err := pgxpool.New(testContext(t), srv.AdminURL())
+	p, err := pgxpool.New(testContext(t), server(t).AdminURL())
 	if err != nil {
 		t.Fatal(err)
 	}

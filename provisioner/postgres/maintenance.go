@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -33,26 +30,13 @@ func revokeMaintenanceSQL(dbs []string) string {
 	return b.String()
 }
 
-// lockDownCluster closes the maintenance databases of a cluster initdb has
+// LockDownSQL closes the maintenance databases of a cluster initdb has
 // just made, before its server ever listens, so there is no moment when a
-// role could connect to them. It uses the single-user backend because the
-// caller of PrepareServer starts the postmaster itself, after this package
-// has returned.
-func lockDownCluster(bin, dir string, acct *account) error {
-	cmd := exec.Command(filepath.Join(bin, "postgres"), "--single",
-		"-D", filepath.Join(dir, "data"),
-		// Any failed statement must fail the command: the backend otherwise
-		// reports the error and carries on.
-		"-c", "exit_on_error=on",
-		"template1")
-	acct.apply(cmd, dir)
-	cmd.Stdin = strings.NewReader(revokeMaintenanceSQL(maintenanceDBs))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("revoke CONNECT on %s from PUBLIC in %s: %w: %s",
-			strings.Join(maintenanceDBs, ", "), dir, err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
+// role could connect to them; closeMaintenanceDBs does the same later for
+// a server made elsewhere. It is for the dev cluster's server
+// (devcluster/pgserver), which runs it in the single-user backend: one
+// statement per line, as that mode reads them.
+func LockDownSQL() string { return revokeMaintenanceSQL(maintenanceDBs) }
 
 // maintenanceLockKey serialises the check-and-revoke across controllers:
 // two concurrent GRANT/REVOKEs on one database fail with "tuple
@@ -107,10 +91,4 @@ func (a *Admin) closeMaintenanceDBs(ctx context.Context) error {
 			"database", db)
 	}
 	return nil
-}
-
-// removeNewCluster undoes an initdb whose lock-down failed, so the next
-// start makes the cluster again instead of reusing one left open.
-func removeNewCluster(dir string) error {
-	return os.RemoveAll(filepath.Join(dir, "data"))
 }

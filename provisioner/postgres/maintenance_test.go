@@ -2,11 +2,11 @@ package postgres_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
@@ -75,7 +75,7 @@ func TestSiteLoginsCannotConnectToMaintenanceDatabases(t *testing.T) {
 			if _, err := su.Exec(ctx, reopen); err != nil {
 				t.Fatal(err)
 			}
-			reachable(t, srv.Port, step.do(t), want)
+			reachable(t, server(t).Port, step.do(t), want)
 		})
 	}
 }
@@ -84,20 +84,7 @@ func TestSiteLoginsCannotConnectToMaintenanceDatabases(t *testing.T) {
 // hand, without EnsureSite, cannot reach the maintenance databases, while
 // the superuser still creates databases from template1.
 func TestNewClusterClosesMaintenanceDatabases(t *testing.T) {
-	dir, err := os.MkdirTemp("", "hostctl-pg-fresh-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	fresh, err := postgres.StartServer(dir, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := fresh.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
+	fresh := testkit.Postgres(t) // a new cluster, not the shared one other tests have changed
 	ctx := testContext(t)
 	su, err := pgx.Connect(ctx, fresh.AdminURL())
 	if err != nil {

@@ -56,7 +56,7 @@ func siteCalls(t *testing.T, a *postgres.Admin, adminURL string) []siteCall {
 
 func TestHostileNamesAreRejectedWithoutTouchingTheServer(t *testing.T) {
 	before := catalogue(t)
-	for _, c := range siteCalls(t, newAdmin(t), srv.AdminURL()) {
+	for _, c := range siteCalls(t, newAdmin(t), server(t).AdminURL()) {
 		for _, name := range hostileNames {
 			if err := c.call(name); !errors.Is(err, postgres.ErrInvalidSiteName) {
 				t.Errorf("%s(%q): err = %v, want ErrInvalidSiteName", c.name, name, err)

@@ -13,7 +13,9 @@ import (
 // that need no escaping in a DATABASE_URL or an environment variable.
 const passwordBytes = 32
 
-func newPassword() string {
+// NewPassword makes a site login's password; exported so the dev cluster's
+// server (devcluster/pgserver) gives its superuser one just as strong.
+func NewPassword() string {
 	b := make([]byte, passwordBytes)
 	rand.Read(b) // never fails: crypto/rand panics rather than return short reads
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -28,7 +30,7 @@ const scramIterations = 4096
 // format). Sending the verifier instead of the password keeps the plaintext
 // out of statement logs, pg_stat_activity and the wire, the way psql's
 // \password does. The password must already be SASLprep-normalised;
-// newPassword's base64url output is.
+// NewPassword's base64url output is.
 func scramVerifier(password string) (string, error) {
 	salt := make([]byte, 16)
 	rand.Read(salt)

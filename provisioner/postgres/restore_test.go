@@ -37,7 +37,7 @@ func hostileArchive(t *testing.T, a *postgres.Admin, forge, sql string, vars map
 		t.Fatalf("build the hostile database: %v", err)
 	}
 	var dump bytes.Buffer
-	if err := postgres.Dump(ctx, srv.AdminURL(), forge, &dump); err != nil {
+	if err := postgres.Dump(ctx, server(t).AdminURL(), forge, &dump); err != nil {
 		t.Fatal(err)
 	}
 	return dump.Bytes()
@@ -52,11 +52,11 @@ func restoreAsSuperuser(ctx context.Context, t *testing.T, site string, archive 
 		t.Fatal("pg_restore not found under /usr/lib/postgresql")
 	}
 	slices.Sort(bins)
-	target := postgres.URL("127.0.0.1", srv.Port, postgres.Credentials{Role: srv.User, Database: site}) + "?sslmode=disable"
+	target := postgres.URL("127.0.0.1", server(t).Port, postgres.Credentials{Role: server(t).User, Database: site}) + "?sslmode=disable"
 	cmd := exec.CommandContext(ctx, bins[len(bins)-1],
 		"--clean", "--if-exists", "--no-owner", "--role="+site,
 		"--single-transaction", "--exit-on-error", "--dbname="+target)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "PGPASSWORD=" + srv.Password}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C", "PGPASSWORD=" + server(t).Password}
 	cmd.Stdin = bytes.NewReader(archive)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Logf("pg_restore: %s", out)
@@ -69,7 +69,7 @@ func restoreAsSuperuser(ctx context.Context, t *testing.T, site string, archive 
 // independently of the code under test.
 func superuserIn(t *testing.T, db string) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(srv.AdminURL())
+	cfg, err := pgx.ParseConfig(server(t).AdminURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,12 +89,12 @@ func TestRestoreCannotEscalate(t *testing.T) {
 	newSite(t, a, victim, postgres.Options{})
 	// The server's own directory: the postgres user can write there and
 	// the test can look, so a command the server ran leaves its mark.
-	markers := srv.Dir
+	markers := server(t).Dir
 	archive := hostileArchive(t, a, "forger", testkit.RestoreTakeoverSQL, map[string]string{"VICTIM": victim, "MARKERS": markers})
 
 	// The admin URL may carry the identity as query parameters, which
 	// libpq lets override the user before the host.
-	queryAdmin, err := postgres.Connect(ctx, srv.AdminURL()+"&user="+url.QueryEscape(srv.User)+"&password="+url.QueryEscape(srv.Password))
+	queryAdmin, err := postgres.Connect(ctx, server(t).AdminURL()+"&user="+url.QueryEscape(server(t).User)+"&password="+url.QueryEscape(server(t).Password))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestRestoreCannotEscalate(t *testing.T) {
 			return cred.Role, queryAdmin.Restore(ctx, site, cred, bytes.NewReader(archive))
 		}, false},
 		{"control: superuser session with --role, as Restore ran before", "esc-old", func(t *testing.T, site string, cred postgres.Credentials) (string, error) {
-			return srv.User, restoreAsSuperuser(ctx, t, site, archive)
+			return server(t).User, restoreAsSuperuser(ctx, t, site, archive)
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,7 +30,7 @@ func (a *Admin) RotatePassword(ctx context.Context, site string) (string, error)
 		if err := usingSCRAM(ctx, conn); err != nil {
 			return err
 		}
-		password = newPassword()
+		password = NewPassword()
 		pw, err := setPasswordSQL(conn, password)
 		if err != nil {
 			return err

@@ -63,7 +63,7 @@ func ensureRole(ctx context.Context, conn *pgxpool.Conn, site string, limit int)
 		if err := usingSCRAM(ctx, conn); err != nil {
 			return "", false, err
 		}
-		password = newPassword()
+		password = NewPassword()
 		pw, err := setPasswordSQL(conn, password)
 		if err != nil {
 			return "", false, err

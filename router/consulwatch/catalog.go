@@ -22,20 +22,7 @@ func (w *Watcher) watchNodes(ctx context.Context) {
 			cancel()
 		}
 	}()
-	var index uint64
-	b := newBackoff()
-	for ctx.Err() == nil {
-		nodes, meta, err := w.Client.Catalog().Nodes(query(ctx, index, ""))
-		if err != nil {
-			w.failed(ctx, "nodes", err, b)
-			// Consul may come back restarted with a lower index, and a
-			// blocking query on an index it has not reached would hang.
-			index = 0
-			continue
-		}
-		w.report(nil)
-		b.reset()
-		index = resetIndex(index, meta.LastIndex)
+	follow(ctx, w, "nodes", "", w.Client.Catalog().Nodes, func(nodes []*consul.Node, _ uint64) {
 		names := map[string]bool{}
 		for _, n := range nodes {
 			names[n.Node] = true
@@ -54,25 +41,15 @@ func (w *Watcher) watchNodes(ctx context.Context) {
 				delete(watching, name)
 			}
 		}
-	}
+	})
 }
 
 // watchNode follows the hostctl services registered on one node.
 func (w *Watcher) watchNode(ctx context.Context, node string) {
-	var index uint64
-	b := newBackoff()
-	for ctx.Err() == nil {
-		list, meta, err := w.Client.Catalog().NodeServiceList(node, query(ctx, index, servicesFilter))
-		if err != nil {
-			w.failed(ctx, "node "+node, err, b)
-			// Consul may come back restarted with a lower index, and a
-			// blocking query on an index it has not reached would hang.
-			index = 0
-			continue
-		}
-		w.report(nil)
-		b.reset()
-		index = resetIndex(index, meta.LastIndex)
+	list := func(q *consul.QueryOptions) (*consul.CatalogNodeServiceList, *consul.QueryMeta, error) {
+		return w.Client.Catalog().NodeServiceList(node, q)
+	}
+	follow(ctx, w, "node "+node, servicesFilter, list, func(list *consul.CatalogNodeServiceList, _ uint64) {
 		var services []*consul.AgentService
 		var addr string
 		if list != nil {
@@ -81,8 +58,6 @@ func (w *Watcher) watchNode(ctx context.Context, node string) {
 				addr = list.Node.Address
 			}
 		}
-		if ctx.Err() == nil {
-			w.update(func(v *view) { v.setServices(node, addr, services) })
-		}
-	}
+		w.update(func(v *view) { v.setServices(node, addr, services) })
+	})
 }

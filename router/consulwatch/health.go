@@ -13,25 +13,13 @@ const failingFilter = `Status != "` + consul.HealthPassing + `"`
 
 // watchHealth follows the set of failing checks across the whole cluster.
 func (w *Watcher) watchHealth(ctx context.Context) {
-	var index uint64
-	b := newBackoff()
-	for ctx.Err() == nil {
-		checks, meta, err := w.Client.Health().State(consul.HealthAny, query(ctx, index, failingFilter))
-		if err != nil {
-			w.failed(ctx, "health", err, b)
-			// Consul may come back restarted with a lower index, and a
-			// blocking query on an index it has not reached would hang.
-			index = 0
-			continue
-		}
-		w.report(nil)
-		b.reset()
-		index = resetIndex(index, meta.LastIndex)
-		failing := newFailing(checks)
-		if ctx.Err() == nil {
-			w.update(func(v *view) { v.setHealth(failing, meta.LastIndex) })
-		}
+	state := func(q *consul.QueryOptions) (consul.HealthChecks, *consul.QueryMeta, error) {
+		return w.Client.Health().State(consul.HealthAny, q)
 	}
+	follow(ctx, w, "health", failingFilter, state, func(checks consul.HealthChecks, index uint64) {
+		failing := newFailing(checks)
+		w.update(func(v *view) { v.setHealth(failing, index) })
+	})
 }
 
 // failing is the set of instances and nodes with a check that is not

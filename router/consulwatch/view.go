@@ -1,12 +1,12 @@
 package consulwatch
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"slices"
 	"strings"
 
 	consul "github.com/hashicorp/consul/api"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/router/routes"
 )
 

@@ -13,7 +13,6 @@ package consulwatch
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
 	"sync"
@@ -43,6 +42,8 @@ type Watcher struct {
 	mu    sync.Mutex
 	view  view
 	dirty chan struct{}
+	// sleep waits out a backoff; nil is a real timer. Tests record it.
+	sleep func(ctx context.Context, d time.Duration)
 }
 
 // WaitTime is how long one blocking query may wait for a change.
@@ -63,13 +64,6 @@ func (w *Watcher) Run(ctx context.Context) error {
 	go w.watchHealth(ctx)
 	w.watchNodes(ctx)
 	return ctx.Err()
-}
-
-// query builds options for one blocking query. Stale reads let any Consul
-// server answer, so many routers do not all load the leader; the index rule
-// in view.sites keeps a lagging answer from routing an unchecked instance.
-func query(ctx context.Context, index uint64, filter string) *consul.QueryOptions {
-	return (&consul.QueryOptions{WaitIndex: index, WaitTime: WaitTime, AllowStale: true, Filter: filter}).WithContext(ctx)
 }
 
 func (w *Watcher) update(f func(v *view)) {
@@ -113,32 +107,4 @@ func (w *Watcher) publishLoop(ctx context.Context) {
 			w.Publish(sites)
 		}
 	}
-}
-
-func (w *Watcher) failed(ctx context.Context, what string, err error, b *backoff) {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-		return
-	}
-	w.report(err)
-	d := b.next()
-	w.Log.Warn("consul query failed; keeping the last route table", "query", what, "err", err, "retry_in", d)
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
-}
-
-func (w *Watcher) report(err error) {
-	if w.Health != nil {
-		w.Health(err)
-	}
-}
-
-// resetIndex follows Consul's advice for blocking queries: an index that
-// goes backwards (a restored snapshot, a new leader) means start over.
-func resetIndex(prev, next uint64) uint64 {
-	if next < prev || next == 0 {
-		return 0
-	}
-	return next
 }

@@ -1,10 +1,11 @@
 package consulwatch
 
 import (
-	"github.com/hostctl/hostctl/contract"
 	"testing"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 func svc(id string, port int, create uint64, meta map[string]string) *consul.AgentService {
@@ -128,7 +129,7 @@ func equal(a, b []string) bool {
 }
 
 func TestResetIndex(t *testing.T) {
-	for _, c := range []struct{ prev, next, want uint64 }{{0, 5, 5}, {5, 9, 9}, {9, 3, 0}, {4, 0, 0}} {
+	for _, c := range []struct{ prev, next, want uint64 }{{0, 5, 5}, {5, 9, 9}, {9, 3, 0}, {4, 0, 1}, {0, 0, 1}} {
 		if got := resetIndex(c.prev, c.next); got != c.want {
 			t.Errorf("resetIndex(%d,%d) = %d, want %d", c.prev, c.next, got, c.want)
 		}

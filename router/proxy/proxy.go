@@ -37,6 +37,9 @@ type Config struct {
 	AccessLog io.Writer
 	// HTTPSPort, when set, is where sites marked HTTPS-only are redirected.
 	HTTPSPort string
+	// Selector chooses the instance for each attempt, on both paths; nil
+	// means P2C.
+	Selector Selector
 
 	MaxHeaderBytes        int           // request head; larger gets 431
 	MaxBodyBytes          int64         // request body; larger gets 413
@@ -71,6 +74,9 @@ func (c *Config) defaults() {
 	}
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(nil)
+	}
+	if c.Selector == nil {
+		c.Selector = P2C{}
 	}
 }
 

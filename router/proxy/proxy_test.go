@@ -20,13 +20,18 @@ import (
 // newRouter serves a fixed table through a real listener.
 func newRouter(t *testing.T, sites ...routes.Site) (string, *Proxy) {
 	t.Helper()
+	return newRouterWith(t, Config{}, sites...)
+}
+
+func newRouterWith(t *testing.T, cfg Config, sites ...routes.Site) (string, *Proxy) {
+	t.Helper()
 	store := routes.NewStore()
 	tbl, errs := routes.Build(sites, nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	store.Publish(tbl)
-	p := New(store, Config{})
+	p := New(store, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

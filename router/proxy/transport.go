@@ -9,8 +9,8 @@ import (
 )
 
 // balancer is the slow path's RoundTripper: the same instance choice,
-// ejection and retry rules as the fast path, over a standard Transport
-// (which also carries websocket upgrades).
+// ejection and retry loop as the fast path (tryInstances), over a standard
+// Transport (which also carries websocket upgrades).
 type balancer struct {
 	p *Proxy
 }
@@ -27,38 +27,38 @@ var slowTransport = &http.Transport{
 
 func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 	sr := req.Context().Value(routeKey{}).(slowRoute)
-	var tried [maxAttempts]*upstream
-	var err error
-	for attempt := range maxAttempts {
-		now := time.Now().UnixNano()
-		u := b.p.upstreams.pick(sr.route.Backends, now, tried[:attempt])
-		tried[attempt] = u
+	var resp *http.Response
+	retries, err := b.p.tryInstances(slowRetry, sr.route, time.Now().UnixNano(), func(u *upstream, _ int64) outcome {
 		req.URL.Host = u.addr
 		sr.rec.upstream = u.addr
-		u.inflight.Add(1)
-		var resp *http.Response
+		var err error
 		resp, err = slowTransport.RoundTrip(req)
-		u.inflight.Add(-1)
-		if err == nil {
-			u.succeeded()
-			return resp, nil
+		if err != nil {
+			sr.rec.upstreamErr = true
 		}
-		var op *net.OpError
-		dialFailed := errors.As(err, &op) && op.Op == "dial"
-		if dialFailed || !errors.Is(err, req.Context().Err()) {
-			if u.failed(now, errors.Is(err, syscall.ECONNREFUSED)) {
-				b.p.cfg.Metrics.Ejections.Inc()
-			}
-		}
-		sr.rec.upstreamErr = true
-		// Only a failed dial is certain not to have sent anything; the
-		// Transport itself already retries idempotent requests on
-		// kept-alive connections that turn out closed.
-		if !dialFailed || attempt == maxAttempts-1 || len(sr.route.Backends) == 1 && attempt > 0 {
-			break
-		}
-		b.p.cfg.Log.Info("retrying on another instance", "site", sr.route.Site, "backend", u.addr, "err", err)
-		sr.rec.retries++
+		return slowOutcome(req, err)
+	})
+	sr.rec.retries += retries
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+	return resp, nil
+}
+
+// slowOutcome judges a failed RoundTrip. Only a failed dial is certain not
+// to have sent anything; the Transport itself already retries idempotent
+// requests on kept-alive connections that turn out closed. A failure
+// caused by the client going away is not the instance's fault.
+func slowOutcome(req *http.Request, err error) outcome {
+	if err == nil {
+		return outcome{}
+	}
+	var op *net.OpError
+	dialFailed := errors.As(err, &op) && op.Op == "dial"
+	return outcome{
+		err:        err,
+		blame:      dialFailed || !errors.Is(err, req.Context().Err()),
+		refused:    errors.Is(err, syscall.ECONNREFUSED),
+		replayable: dialFailed,
+	}
 }

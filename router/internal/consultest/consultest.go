@@ -6,15 +6,15 @@ package consultest
 import (
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 // Agent is a running Consul dev agent.
@@ -26,26 +26,22 @@ type Agent struct {
 	args   []string
 }
 
-// Binary finds the consul binary built by scripts/bootstrap.
+// Binary finds the consul binary built by scripts/bootstrap. Under -short
+// the test is skipped: the quick tier runs without Consul. Otherwise a
+// missing binary fails the test, so a full run cannot pass by testing less.
 func Binary(t testing.TB) string {
-	cache := os.Getenv("HOSTCTL_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cache = filepath.Join(d, "hostctl")
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a real Consul agent (scripts/bootstrap's build); skipped under -short")
 	}
-	bin := filepath.Join(cache, "bin", "consul")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("consul not found at %s: run scripts/bootstrap first (%v)", bin, err)
-	}
-	return bin
+	return testkit.Tool(t, "consul")
 }
 
-// Start runs an agent until the test ends.
+// Start runs an agent until the test ends; under -short it skips the test
+// (see Binary) before taking any port.
 func Start(t testing.TB) *Agent {
 	t.Helper()
+	Binary(t)
 	ports := freePorts(t, 3)
 	a := &Agent{t: t, Addr: "127.0.0.1:" + strconv.Itoa(ports[0])}
 	a.args = []string{"agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "router-test",
@@ -55,7 +51,9 @@ func Start(t testing.TB) *Agent {
 		// (tests of two packages run at once) cannot share.
 		"-hcl", "ports { grpc_tls = -1 }"}
 	var err error
-	a.Client, err = consul.NewClient(&consul.Config{Address: a.Addr})
+	// The dev agent speaks plain HTTP whatever CONSUL_HTTP_SSL in the
+	// developer's shell says (NewClient fills unset fields from it).
+	a.Client, err = consul.NewClient(&consul.Config{Address: a.Addr, Scheme: "http"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,10 +60,14 @@ locals {
     } : null,
   )
 
+  # The agent configs below are package agentconfig's (Consul, Nomad), which
+  # the dev cluster renders its agents from; terraform/agentconfig_test.go
+  # fails when they differ in any field, so change both together.
+
   # Nomad hands its own environment to every raw_exec task; no credential
   # in it may reach a site. Setting the list replaces Nomad's default, so
-  # this is Nomad's default plus the dev cluster's (devcluster
-  # tokenVariables).
+  # this is Nomad's default plus every token variable
+  # (agentconfig.EnvDenylist).
   env_denylist = [
     "CONSUL_TOKEN", "CONSUL_HTTP_TOKEN", "CONSUL_HTTP_TOKEN_FILE", "NOMAD_TOKEN", "VAULT_TOKEN",
     "CONSUL_LICENSE", "NOMAD_LICENSE", "VAULT_LICENSE", "CONSUL_LICENSE_PATH", "NOMAD_LICENSE_PATH", "VAULT_LICENSE_PATH",
@@ -221,8 +225,8 @@ locals {
             "env.denylist"         = join(",", local.env_denylist)
           }
           # A site's git or archive source is fetched by Nomad; its defaults
-          # let an archive unpack to 100 GB. Same values as the dev cluster
-          # (devcluster.ArtifactLimits).
+          # let an archive unpack to 100 GB. The defaults are the dev
+          # cluster's (agentconfig.DefaultArtifactLimits).
           artifact = var.artifact_limits
         },
         var.network_interface == null ? null : { network_interface = var.network_interface },

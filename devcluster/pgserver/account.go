@@ -1,15 +1,12 @@
-package postgres
+package pgserver
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -133,30 +130,4 @@ func (a *account) inGroup(gid uint32) bool {
 		}
 	}
 	return false
-}
-
-// superuserPassword reads the password a previous start chose, or makes
-// one. It is kept in dir because initdb wrote its hash into the cluster and
-// a restart must be able to log in again.
-func superuserPassword(dir string, a *account) (string, error) {
-	path := filepath.Join(dir, passwordFile)
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", err
-	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err == nil {
-		return "", fmt.Errorf("%s has a cluster but no %s; cannot log in to it", dir, passwordFile)
-	}
-	password := newPassword()
-	if err := os.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
-		return "", err
-	}
-	// initdb reads the file as the server user.
-	if err := a.chown(path); err != nil {
-		return "", err
-	}
-	return password, nil
 }

@@ -1,4 +1,4 @@
-package postgres_test
+package pgserver_test
 
 import (
 	"context"
@@ -9,27 +9,35 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hostctl/hostctl/devcluster/pgserver"
+	"github.com/hostctl/hostctl/internal/testkit"
 	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
 func TestServerAcceptsOnlySCRAM(t *testing.T) {
-	var methods []string
-	rows, err := superuser(t).Query(testContext(t), `SELECT DISTINCT auth_method FROM pg_hba_file_rules`)
+	s := testkit.Postgres(t)
+	ctx := testContext(t)
+	conn, err := pgx.Connect(ctx, s.AdminURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			t.Fatal(err)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, `SELECT DISTINCT auth_method FROM pg_hba_file_rules`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(methods) != 1 || methods[0] != "scram-sha-256" {
+		t.Errorf("pg_hba auth methods = %v (err %v), want only scram-sha-256", methods, err)
+	}
+	wrong := postgres.URL("127.0.0.1", s.Port, postgres.Credentials{Role: s.User, Database: "postgres", Password: "wrong"}) +
+		"?sslmode=disable"
+	if c, err := pgx.Connect(ctx, wrong); sqlState(err) != invalidPassword {
+		if err == nil {
+			c.Close(context.Background())
 		}
-		methods = append(methods, m)
-	}
-	if rows.Err() != nil || len(methods) != 1 || methods[0] != "scram-sha-256" {
-		t.Errorf("pg_hba auth methods = %v (err %v), want only scram-sha-256", methods, rows.Err())
-	}
-	wrong := postgres.Credentials{Role: srv.User, Database: "postgres", Password: "wrong"}
-	if _, err := connectAs(testContext(t), wrong); sqlState(err) != invalidPassword {
 		t.Errorf("superuser with a wrong password: err = %v, want %s", err, invalidPassword)
 	}
 }
@@ -37,13 +45,10 @@ func TestServerAcceptsOnlySCRAM(t *testing.T) {
 // The dev cluster restarts its server on the same directory and must find
 // its databases and superuser password again.
 func TestServerRestartKeepsClusterAndPassword(t *testing.T) {
-	dir, err := os.MkdirTemp("", "hostctl-pg-restart-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	testkit.NeedsPostgres(t)
+	dir := testkit.PostgresDir(t)
 
-	first, err := postgres.StartServer(dir, 0)
+	first, err := pgserver.Start(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +67,7 @@ func TestServerRestartKeepsClusterAndPassword(t *testing.T) {
 		t.Fatalf("postmaster %d still exists after Stop (kill 0: %v)", pid, err)
 	}
 
-	second, err := postgres.StartServer(dir, 0)
+	second, err := pgserver.Start(dir, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,15 +89,16 @@ func TestServerRestartKeepsClusterAndPassword(t *testing.T) {
 	}
 }
 
-func TestStartServerExplainsUnreachableDirectory(t *testing.T) {
+func TestStartExplainsUnreachableDirectory(t *testing.T) {
+	testkit.NeedsPostgres(t)
 	if os.Geteuid() != 0 {
 		t.Skip("only root hands the server to another user")
 	}
 	dir := filepath.Join(t.TempDir(), "pg") // t.TempDir's parent is 0700 root
-	s, err := postgres.StartServer(dir, 0)
+	s, err := pgserver.Start(dir, 0)
 	if err == nil {
 		s.Stop()
-		t.Fatal("StartServer succeeded in a directory the postgres user cannot reach")
+		t.Fatal("Start succeeded in a directory the postgres user cannot reach")
 	}
 	if !strings.Contains(err.Error(), "cannot enter") {
 		t.Errorf("err = %v, want it to name the unreachable parent", err)

@@ -1,4 +1,4 @@
-package postgres_test
+package pgserver_test
 
 import (
 	"context"
@@ -15,21 +15,18 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/sys/unix"
 
+	"github.com/hostctl/hostctl/devcluster/pgserver"
 	"github.com/hostctl/hostctl/internal/testkit"
-	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
 // The dev cluster's use: start the command itself in a new session, wait,
 // use the server, and stop it by the PID it recorded.
-func TestPrepareServerCommandRunsDetachedAndStopsByPID(t *testing.T) {
-	dir, err := os.MkdirTemp("", "hostctl-pg-prepare-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+func TestPrepareCommandRunsDetachedAndStopsByPID(t *testing.T) {
+	testkit.NeedsPostgres(t)
+	dir := testkit.PostgresDir(t)
 	port := testkit.FreeLoopbackPort(t)
 
-	s, cmd, err := postgres.PrepareServer(dir, port)
+	s, cmd, err := pgserver.Prepare(dir, port)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +55,7 @@ func TestPrepareServerCommandRunsDetachedAndStopsByPID(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(testContext(t), time.Minute)
 	defer cancel()
-	if err := postgres.WaitReady(ctx, s.AdminURL()); err != nil {
+	if err := pgserver.WaitReady(ctx, s.AdminURL()); err != nil {
 		t.Fatal(err)
 	}
 	if sid, err := unix.Getsid(pid); err != nil || sid != pid {
@@ -99,41 +96,29 @@ func TestPrepareServerCommandRunsDetachedAndStopsByPID(t *testing.T) {
 	stopped = true
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()
-	if err := postgres.WaitReady(short, s.AdminURL()); err == nil {
+	if err := pgserver.WaitReady(short, s.AdminURL()); err == nil {
 		t.Error("WaitReady succeeded against a stopped server")
 	}
 
-	again, _, err := postgres.PrepareServer(dir, port)
+	again, _, err := pgserver.Prepare(dir, port)
 	if err != nil || again.Password != s.Password {
-		t.Errorf("PrepareServer on the existing dir: err=%v, same password=%v", err, err == nil && again.Password == s.Password)
+		t.Errorf("Prepare on the existing dir: err=%v, same password=%v", err, err == nil && again.Password == s.Password)
 	}
 }
 
-func TestPrepareServerNeedsAPort(t *testing.T) {
+// Prepare checks the port before it touches the disk, so this needs no
+// Postgres and runs in the -short tier too.
+func TestPrepareNeedsAPort(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "never-made")
 	for _, port := range []int{0, -1, 65536} {
-		if _, _, err := postgres.PrepareServer(filepath.Join(os.TempDir(), "hostctl-never-made"), port); err == nil {
-			t.Errorf("PrepareServer accepted port %d", port)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(os.TempDir(), "hostctl-never-made")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a refused PrepareServer created its directory (stat: %v)", err)
-	}
-}
-
-// Waiting cannot fix a wrong password, so WaitReady must not spend its
-// whole deadline on one.
-func TestWaitReadyFailsFastOnBadPassword(t *testing.T) {
-	wrong := postgres.URL("127.0.0.1", srv.Port, postgres.Credentials{Role: srv.User, Database: "postgres", Password: "wrong"}) +
-		"?sslmode=disable"
-	ctx, cancel := context.WithTimeout(testContext(t), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	err := postgres.WaitReady(ctx, wrong)
-	if sqlState(err) != invalidPassword || time.Since(start) > 10*time.Second {
-		t.Errorf("WaitReady with a wrong password: err=%v after %s; want %s at once", err, time.Since(start), invalidPassword)
-	}
-	if err := postgres.WaitReady(ctx, srv.AdminURL()); err != nil {
-		t.Errorf("WaitReady on the running test server: %v", err)
+		t.Run(strconv.Itoa(port), func(t *testing.T) {
+			if _, _, err := pgserver.Prepare(dir, port); err == nil {
+				t.Errorf("Prepare accepted port %d", port)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a refused Prepare created its directory (stat: %v)", err)
+			}
+		})
 	}
 }
 

@@ -1,4 +1,4 @@
-package btrfs_test
+package btrfsloop_test
 
 import (
 	"os"
@@ -9,7 +9,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/hostctl/hostctl/provisioner/btrfs"
+	"github.com/hostctl/hostctl/devcluster/btrfsloop"
+	"github.com/hostctl/hostctl/internal/testkit"
 )
 
 func isMounted(t *testing.T, mountpoint string) bool {
@@ -35,8 +36,8 @@ func attachedLoops(t *testing.T, image string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func TestMountLoopGivesQuotaEnabledBtrfsAndCloseDetaches(t *testing.T) {
-	_, loop := newStore(t)
+func TestMountGivesQuotaEnabledBtrfsAndCloseDetaches(t *testing.T) {
+	loop := testkit.Btrfs(t)
 	var st unix.Statfs_t
 	if err := unix.Statfs(loop.Mountpoint, &st); err != nil || st.Type != unix.BTRFS_SUPER_MAGIC {
 		t.Fatalf("mountpoint is not btrfs (type %#x, err %v)", st.Type, err)
@@ -47,7 +48,13 @@ func TestMountLoopGivesQuotaEnabledBtrfsAndCloseDetaches(t *testing.T) {
 	if out, err := exec.Command("btrfs", "qgroup", "show", loop.Mountpoint).CombinedOutput(); err != nil {
 		t.Fatalf("quotas not enabled: %v: %s", err, out)
 	}
-	writeFile(t, filepath.Join(loop.Mountpoint, "kept"), []byte("still here"))
+	// Mounted finds the mount from its paths alone, as `dev down` does.
+	if m, err := btrfsloop.Mounted(loop.Image, loop.Mountpoint); err != nil || m.Device != loop.Device {
+		t.Errorf("Mounted = %+v, %v; want device %s", m, err, loop.Device)
+	}
+	if err := os.WriteFile(filepath.Join(loop.Mountpoint, "kept"), []byte("still here"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := loop.Close(); err != nil {
 		t.Fatal(err)
@@ -61,28 +68,18 @@ func TestMountLoopGivesQuotaEnabledBtrfsAndCloseDetaches(t *testing.T) {
 	if err := loop.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+	if m, err := btrfsloop.Mounted(loop.Image, loop.Mountpoint); err != nil || m.Device != "" {
+		t.Errorf("Mounted after Close = %+v, %v; want no device", m, err)
+	}
 
 	// Mounting the same image again must keep its contents (the dev
 	// cluster restarts on the same image).
-	again, err := btrfs.MountLoop(loop.Image, imageSize, loop.Mountpoint)
+	again, err := btrfsloop.Mount(loop.Image, testkit.BtrfsImageBytes, loop.Mountpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer again.Close()
 	if b, err := os.ReadFile(filepath.Join(again.Mountpoint, "kept")); err != nil || string(b) != "still here" {
 		t.Errorf("remount lost data: %q, %v", b, err)
-	}
-}
-
-func TestMountLoopRefusesToFormatForeignImage(t *testing.T) {
-	dir := t.TempDir()
-	image := filepath.Join(dir, "precious.img")
-	writeFile(t, image, []byte("not a filesystem, but someone's data"))
-	if l, err := btrfs.MountLoop(image, imageSize, filepath.Join(dir, "mnt")); err == nil {
-		l.Close()
-		t.Fatal("MountLoop formatted an image that held other data")
-	}
-	if b, _ := os.ReadFile(image); string(b) != "not a filesystem, but someone's data" {
-		t.Error("image content changed")
 	}
 }

@@ -1,11 +1,14 @@
-package btrfs
+// Package btrfsloop gives the dev cluster, and tests, a real btrfs with
+// quotas on machines whose disks are not btrfs: a filesystem in an image
+// file, loop-mounted. Production stores sit on a filesystem the operator
+// made (provisioner/btrfs never mounts anything), so this lives with the
+// dev cluster rather than in the provisioner.
+package btrfsloop
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,19 +16,18 @@ import (
 )
 
 // Loop is a btrfs filesystem in an image file, loop-mounted with quotas
-// enabled: a real btrfs for tests and the dev cluster on machines whose
-// disks are not btrfs.
+// enabled.
 type Loop struct {
 	Image      string
 	Mountpoint string
 	Device     string // /dev/loopN, as the kernel attached it
 }
 
-// MountLoop mounts image at mountpoint, first creating a sizeBytes sparse
+// Mount mounts image at mountpoint, first creating a sizeBytes sparse
 // image and formatting it if image is missing or empty. An image that
 // already holds btrfs is mounted as is, so the dev cluster keeps its data
 // across restarts; an image holding anything else is refused, not wiped.
-func MountLoop(image string, sizeBytes int64, mountpoint string) (*Loop, error) {
+func Mount(image string, sizeBytes int64, mountpoint string) (*Loop, error) {
 	image, err := filepath.Abs(image)
 	if err != nil {
 		return nil, err
@@ -44,7 +46,7 @@ func MountLoop(image string, sizeBytes int64, mountpoint string) (*Loop, error) 
 	if dev, _ := mountedDevice(mountpoint); dev != "" {
 		return nil, fmt.Errorf("%s is already a mount point (of %s)", mountpoint, dev)
 	}
-	if _, err := run(ctx, "mount", "-t", "btrfs", "-o", "loop", image, mountpoint); err != nil {
+	if err := run(ctx, "mount", "-t", "btrfs", "-o", "loop", image, mountpoint); err != nil {
 		return nil, err
 	}
 	l := &Loop{Image: image, Mountpoint: mountpoint}
@@ -52,7 +54,7 @@ func MountLoop(image string, sizeBytes int64, mountpoint string) (*Loop, error) 
 		err = fmt.Errorf("mounted %s but cannot find it in /proc/self/mountinfo", mountpoint)
 	}
 	if err == nil {
-		_, err = btrfs(ctx, "quota", "enable", mountpoint)
+		err = run(ctx, "btrfs", "quota", "enable", mountpoint)
 	}
 	if err != nil {
 		return nil, errors.Join(err, l.Close())
@@ -60,47 +62,23 @@ func MountLoop(image string, sizeBytes int64, mountpoint string) (*Loop, error) 
 	return l, nil
 }
 
-// btrfsMagic sits at offset 0x10040, inside the primary superblock.
-var btrfsMagic = []byte("_BHRfS_M")
-
-const btrfsMagicOffset = 0x10040
-
-func prepareImage(ctx context.Context, image string, sizeBytes int64) error {
-	fi, err := os.Stat(image)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Size() == 0):
-	case err != nil:
-		return err
-	default:
-		if hasBtrfs(image) {
-			return nil
-		}
-		return fmt.Errorf("%s exists and does not hold btrfs; refusing to format it", image)
-	}
-	f, err := os.OpenFile(image, os.O_CREATE|os.O_RDWR, 0o600)
+// Mounted describes image as mounted at mountpoint by an earlier Mount,
+// possibly in another process (`hostctl dev up` mounts, `dev down`
+// unmounts), so that Close can unmount it. Nothing mounted there is not an
+// error: Device is then "" and Close does nothing.
+func Mounted(image, mountpoint string) (*Loop, error) {
+	image, err := filepath.Abs(image)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	err = f.Truncate(sizeBytes)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if mountpoint, err = filepath.Abs(mountpoint); err != nil {
+		return nil, err
 	}
+	dev, err := mountedDevice(mountpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = run(ctx, "mkfs.btrfs", "-q", image)
-	return err
-}
-
-func hasBtrfs(image string) bool {
-	f, err := os.Open(image)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	buf := make([]byte, len(btrfsMagic))
-	_, err = f.ReadAt(buf, btrfsMagicOffset)
-	return err == nil && bytes.Equal(buf, btrfsMagic)
+	return &Loop{Image: image, Mountpoint: mountpoint, Device: dev}, nil
 }
 
 // Close unmounts the filesystem. A loop device attached by mount -o loop
@@ -113,14 +91,14 @@ func (l *Loop) Close() error {
 	if dev, err := mountedDevice(l.Mountpoint); err != nil {
 		return err
 	} else if dev != "" {
-		if _, err := run(ctx, "umount", l.Mountpoint); err != nil {
+		if err := run(ctx, "umount", l.Mountpoint); err != nil {
 			return err
 		}
 	}
 	if l.Device == "" || detached(l.Device, l.Image) {
 		return nil
 	}
-	if _, err := run(ctx, "losetup", "-d", l.Device); err != nil {
+	if err := run(ctx, "losetup", "-d", l.Device); err != nil {
 		return fmt.Errorf("%s still backs %s after unmount: %w", l.Image, l.Device, err)
 	}
 	if !detached(l.Device, l.Image) {
@@ -147,23 +125,4 @@ func loopBacking(dev string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// MountedLoop describes image as mounted at mountpoint by an earlier
-// MountLoop, possibly in another process (`hostctl dev up` mounts, `dev
-// down` unmounts), so that Close can unmount it. Nothing mounted there is
-// not an error: Close then does nothing.
-func MountedLoop(image, mountpoint string) (*Loop, error) {
-	image, err := filepath.Abs(image)
-	if err != nil {
-		return nil, err
-	}
-	if mountpoint, err = filepath.Abs(mountpoint); err != nil {
-		return nil, err
-	}
-	dev, err := mountedDevice(mountpoint)
-	if err != nil {
-		return nil, err
-	}
-	return &Loop{Image: image, Mountpoint: mountpoint, Device: dev}, nil
 }

@@ -1,4 +1,10 @@
-package postgres
+// Package pgserver runs a private Postgres for the dev cluster and for
+// tests: its own data directory made by initdb, a generated superuser
+// password kept beside it, SCRAM for every connection, 127.0.0.1 only.
+// Production never starts a server (it is handed an operator's through
+// provisioner/postgres), so this lives with the dev cluster rather than in
+// the provisioner.
+package pgserver
 
 import (
 	"context"
@@ -11,12 +17,14 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hostctl/hostctl/provisioner/postgres"
 )
 
-// Server is a private Postgres for tests and the dev cluster: its own data
-// directory, listening on 127.0.0.1 only, with a generated superuser
-// password, SCRAM authentication for every connection, and CONNECT on
-// "postgres" and template1 revoked from PUBLIC when the cluster is made.
+// Server is a private Postgres: its own data directory, listening on
+// 127.0.0.1 only, with a generated superuser password, SCRAM
+// authentication for every connection, and CONNECT on "postgres" and
+// template1 revoked from PUBLIC when the cluster is made.
 type Server struct {
 	Dir      string // holds data/, the socket, the log and the password file
 	Port     int
@@ -35,14 +43,14 @@ const (
 	readyTimeout = 60 * time.Second
 )
 
-// StartServer starts a server in dir, creating the cluster on first use
-// and reusing it (and its password) afterwards, so the dev cluster keeps
-// its databases across restarts. Port 0 picks a free port. As root the
-// server runs as the "postgres" user, because initdb and postgres refuse to
-// run as root; dir is then owned by that user with mode 0700. The server
-// is a child of this process and logs to dir/postgres.log; see
-// PrepareServer for one that outlives its caller.
-func StartServer(dir string, port int) (*Server, error) {
+// Start starts a server in dir, creating the cluster on first use and
+// reusing it (and its password) afterwards, so the dev cluster keeps its
+// databases across restarts. Port 0 picks a free port. As root the server
+// runs as the "postgres" user, because initdb and postgres refuse to run
+// as root; dir is then owned by that user with mode 0700. The server is a
+// child of this process and logs to dir/postgres.log; see Prepare for one
+// that outlives its caller.
+func Start(dir string, port int) (*Server, error) {
 	if port < 0 {
 		return nil, fmt.Errorf("port %d is negative", port)
 	}
@@ -69,12 +77,12 @@ func StartServer(dir string, port int) (*Server, error) {
 // AdminURL connects as the superuser over TCP. sslmode=disable because the
 // server has no certificate and loopback traffic needs none.
 func (s *Server) AdminURL() string {
-	return URL("127.0.0.1", s.Port, Credentials{Role: s.User, Database: "postgres", Password: s.Password}) +
+	return postgres.URL("127.0.0.1", s.Port, postgres.Credentials{Role: s.User, Database: "postgres", Password: s.Password}) +
 		"?sslmode=disable"
 }
 
-// PID is the postmaster's process ID, or 0 for a Server from
-// PrepareServer, whose caller holds the process.
+// PID is the postmaster's process ID, or 0 for a Server from Prepare,
+// whose caller holds the process.
 func (s *Server) PID() int {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return 0
@@ -83,35 +91,6 @@ func (s *Server) PID() int {
 }
 
 func (s *Server) dataDir() string { return filepath.Join(s.Dir, "data") }
-
-func initCluster(bin, dir string, acct *account) error {
-	if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err == nil {
-		return nil
-	}
-	// C collation with UTF-8 keeps the cluster independent of which
-	// locales the machine happens to have generated.
-	cmd := exec.Command(filepath.Join(bin, "initdb"),
-		"--pgdata="+filepath.Join(dir, "data"),
-		"--username="+superuser,
-		"--pwfile="+filepath.Join(dir, passwordFile),
-		"--auth-host=scram-sha-256",
-		"--auth-local=scram-sha-256",
-		"--encoding=UTF8", "--locale=C",
-	)
-	acct.apply(cmd, dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("initdb in %s: %w: %s", dir, err, strings.TrimSpace(string(out)))
-	}
-	if err := lockDownCluster(bin, dir, acct); err != nil {
-		// A later start would find PG_VERSION and reuse a cluster whose
-		// maintenance databases are still open to every role.
-		if rmErr := removeNewCluster(dir); rmErr != nil {
-			return fmt.Errorf("%w (and removing the new cluster failed: %v)", err, rmErr)
-		}
-		return err
-	}
-	return nil
-}
 
 func (s *Server) start(cmd *exec.Cmd) error {
 	log, err := os.OpenFile(filepath.Join(s.Dir, logFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -162,7 +141,7 @@ func (s *Server) waitReady() error {
 // SIGKILL follow only if it hangs, so a stuck server cannot wedge a test run.
 func (s *Server) Stop() error {
 	if s.cmd == nil {
-		return errors.New("server was not started by StartServer; stop it by the PID its caller started")
+		return errors.New("server was not started by Start; stop it by the PID its caller started")
 	}
 	for _, step := range []struct {
 		sig  syscall.Signal
