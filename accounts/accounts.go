@@ -23,12 +23,6 @@ import (
 	"github.com/hostctl/hostctl/contract"
 )
 
-const (
-	uidPrefix = "hostctl/uids/"
-)
-
-func sitePath(site string) string { return "hostctl/sites/" + site + "/account" }
-
 // UID returns the site's uid, assigning the lowest free one on first use.
 func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 	if err := contract.CheckSiteName(site); err != nil {
@@ -45,14 +39,14 @@ func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		reserve := &nomad.Variable{Path: uidPrefix + strconv.Itoa(uid), Items: nomad.VariableItems{"site": site}}
+		reserve := &nomad.Variable{Path: contract.UIDPath(strconv.Itoa(uid)), Items: nomad.VariableItems{"site": site}}
 		if _, _, err := vars.CheckedCreate(reserve, w); err != nil {
 			if isConflict(err) {
 				continue // someone took that uid first; look again
 			}
 			return 0, err
 		}
-		claim := &nomad.Variable{Path: sitePath(site), Items: nomad.VariableItems{"uid": strconv.Itoa(uid)}}
+		claim := &nomad.Variable{Path: contract.AccountPath(site), Items: nomad.VariableItems{"uid": strconv.Itoa(uid)}}
 		if _, _, err := vars.CheckedCreate(claim, w); err != nil {
 			// Another apply of this same site won: give the uid back and
 			// use the one it recorded.
@@ -81,7 +75,7 @@ func Peek(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 }
 
 func lookup(vars *nomad.Variables, site string, q *nomad.QueryOptions) (int, bool, error) {
-	v, _, err := vars.Peek(sitePath(site), q)
+	v, _, err := vars.Peek(contract.AccountPath(site), q)
 	if err != nil || v == nil {
 		return 0, false, err
 	}
@@ -90,19 +84,19 @@ func lookup(vars *nomad.Variables, site string, q *nomad.QueryOptions) (int, boo
 		err = contract.CheckUID(uid)
 	}
 	if err != nil {
-		return 0, false, fmt.Errorf("%s holds a bad uid %q: %w", sitePath(site), v.Items["uid"], err)
+		return 0, false, fmt.Errorf("%s holds a bad uid %q: %w", contract.AccountPath(site), v.Items["uid"], err)
 	}
 	return uid, true, nil
 }
 
 func lowestFree(vars *nomad.Variables, q *nomad.QueryOptions) (int, error) {
-	list, _, err := vars.PrefixList(uidPrefix, q)
+	list, _, err := vars.PrefixList(contract.UIDPrefix, q)
 	if err != nil {
 		return 0, err
 	}
 	used := make(map[int]bool, len(list))
 	for _, m := range list {
-		if n, err := strconv.Atoi(strings.TrimPrefix(m.Path, uidPrefix)); err == nil {
+		if n, err := strconv.Atoi(strings.TrimPrefix(m.Path, contract.UIDPrefix)); err == nil {
 			used[n] = true
 		}
 	}

@@ -100,6 +100,10 @@ func Bootstrap(ctx context.Context, cc *consul.Client, nc *nomad.Client, t *Toke
 		return err
 	}
 	fmt.Fprintln(out, "nomad: ACL system bootstrapped with the management token")
+	if err := SetUpNomad(ctx, nc, t); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "nomad: policy and token for the router (it scales sleeping sites)")
 	// Consul fetches the keys as the method is written: retry while the
 	// Nomad servers that answered the bootstrap settle.
 	for {

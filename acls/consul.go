@@ -8,6 +8,8 @@ import (
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // The Consul policies of a hostctl cluster. Each is the least its holder
@@ -36,11 +38,20 @@ service_prefix "" { policy = "write" }
 `,
 	},
 	{
+		// Sleeping sites: the router registers a sleeping site's marker
+		// (a service of the site's name on the marker node, so it takes
+		// write on services), records traffic and wake failures in KV, and
+		// one router at a time holds the sleeper's lock (a session).
 		Name:        "hostctl-router",
-		Description: "The router: the catalog and health it routes by, and its certificate cache in KV",
+		Description: "The router: the catalog and health it routes by, its certificate cache in KV, and sleeping sites' markers, activity and lock",
 		Rules: `node_prefix "" { policy = "read" }
-service_prefix "" { policy = "read" }
+node "` + contract.SleepNode + `" { policy = "write" }
+service_prefix "" { policy = "write" }
+session_prefix "" { policy = "write" }
 key_prefix "` + CertPrefix + `" { policy = "write" }
+key_prefix "` + contract.ActivityPrefix + `" { policy = "write" }
+key_prefix "` + contract.WakeErrorPrefix + `" { policy = "write" }
+key "` + contract.SleeperLock + `" { policy = "write" }
 `,
 	},
 	{

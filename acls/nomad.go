@@ -58,3 +58,39 @@ func SiteVariablesPolicy(site, jobID, secretsPath string) *nomad.ACLPolicy {
 
 // PolicyForJob names the Variables policy of one of a site's extra jobs.
 func PolicyForJob(jobID string) string { return "hostctl-vars-" + jobID }
+
+// RouterNomadPolicy is all the router may do in Nomad: find sites' jobs
+// and scale them (to zero when idle, back when woken). Nomad's ACLs stop
+// at the namespace, so the router could scale any job in "default"; the
+// router itself scales only jobs whose meta names them as a site's.
+const RouterNomadPolicy = "hostctl-router"
+
+var routerNomadRules = `namespace "default" {
+  capabilities = ["list-jobs", "read-job", "scale-job"]
+}
+`
+
+// SetUpNomad makes the Nomad policies and tokens besides the management
+// one (today: the router's). Nomad, unlike Consul, will not create a
+// token under IDs chosen beforehand, so the router's token is created
+// here, once, and its IDs written into t for the caller to save; with
+// IDs already in t that Nomad knows, it only brings the policy up to date.
+func SetUpNomad(ctx context.Context, nc *nomad.Client, t *Tokens) error {
+	w := (&nomad.WriteOptions{}).WithContext(ctx)
+	p := &nomad.ACLPolicy{Name: RouterNomadPolicy, Description: "hostctl router: find and scale sites' jobs", Rules: routerNomadRules}
+	if _, err := nc.ACLPolicies().Upsert(p, w); err != nil {
+		return fmt.Errorf("writing the Nomad policy %s: %w", p.Name, err)
+	}
+	q := (&nomad.QueryOptions{}).WithContext(ctx)
+	if id := t.NomadRouter.AccessorID; id != "" {
+		if _, _, err := nc.ACLTokens().Info(id, q); err == nil {
+			return nil
+		}
+	}
+	tok, _, err := nc.ACLTokens().Create(&nomad.ACLToken{Name: "hostctl router", Type: "client", Policies: []string{RouterNomadPolicy}}, w)
+	if err != nil {
+		return fmt.Errorf("creating the router's Nomad token: %w", err)
+	}
+	t.NomadRouter = Token{AccessorID: tok.AccessorID, SecretID: tok.SecretID}
+	return nil
+}

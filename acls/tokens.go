@@ -40,6 +40,10 @@ type Tokens struct {
 	Router Token `json:"router"`
 	// UIReadOnly lets a person (or the UI test) look at the Consul UI.
 	UIReadOnly Token `json:"ui_read_only"`
+	// NomadRouter is the router's Nomad token: it scales sites' jobs to
+	// zero when they idle and back when a request wakes them. Nomad makes
+	// its IDs (acls.SetUpNomad), so NewTokens leaves it empty.
+	NomadRouter Token `json:"nomad_router,omitzero"`
 }
 
 // NewTokens draws fresh IDs for every token.

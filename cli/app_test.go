@@ -58,6 +58,11 @@ func TestCommandsRefuseBadInputBeforeTheCluster(t *testing.T) {
 		{"rotate an empty name", []string{"db", "rotate", ""}, int(contract.Invalid), "empty"},
 		{"a bad rollback version", []string{"site", "rollback", "shop", "v2"}, int(contract.Invalid), "version"},
 		{"secret set needs two args", []string{"secret", "set", "shop"}, int(contract.Invalid), "SITE NAME"},
+		{"an unknown flag", []string{"site", "apply", "--bogus", good}, int(contract.Invalid), "bogus"},
+		{"scale without counts", []string{"site", "scale", "shop"}, int(contract.Invalid), "PROCESS=COUNT"},
+		{"a bad count", []string{"site", "scale", "shop", "web=many"}, int(contract.Invalid), "PROCESS=COUNT"},
+		{"run without a command", []string{"site", "run", "shop"}, int(contract.Invalid), "COMMAND"},
+		{"db without a site", []string{"db", "dump"}, int(contract.Invalid), "needs a SITE"},
 		{"a good spec reaches the cluster", []string{"site", "plan", "--source-root", root, good}, int(contract.Unavailable), "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

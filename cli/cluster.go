@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/acls"
+	"github.com/hostctl/hostctl/contract"
 )
 
 func clusterCommand() *cli.Command {
@@ -146,7 +147,7 @@ func clusterBootstrap(c *cli.Context) error {
 func localJWKSURL(nomadAddr string) (string, error) {
 	u, err := url.Parse(nomadAddr)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("NOMAD_ADDR %q: want scheme://host:port", nomadAddr)
+		return "", contract.Errorf(contract.Invalid, "NOMAD_ADDR %q: want scheme://host:port", nomadAddr)
 	}
 	port := u.Port()
 	if port == "" {

@@ -51,7 +51,7 @@ func dbCommand() *cli.Command {
 // firstSiteArg is the SITE of commands that take further arguments after it.
 func firstSiteArg(c *cli.Context) (string, error) {
 	if c.NArg() < 1 {
-		return "", fmt.Errorf("%s needs a SITE", c.Command.FullName())
+		return "", contract.Errorf(contract.Invalid, "%s needs a SITE", c.Command.FullName())
 	}
 	site := c.Args().First()
 	return site, contract.CheckSiteName(site)

@@ -31,7 +31,7 @@ func devCommand() *cli.Command {
 					stateDirFlag,
 					&cli.StringFlag{Name: "nomad-bin", EnvVars: []string{"HOSTCTL_NOMAD_BIN"}, Value: toolcache.Path("nomad")},
 					&cli.StringFlag{Name: "consul-bin", EnvVars: []string{"HOSTCTL_CONSUL_BIN"}, Value: toolcache.Path("consul")},
-					&cli.IntFlag{Name: "port-base", EnvVars: []string{"HOSTCTL_PORT_BASE"}, Usage: "use 8 consecutive ports from here instead of the upstream defaults (4646, 8500, 8080, ...)"},
+					&cli.IntFlag{Name: "port-base", EnvVars: []string{"HOSTCTL_PORT_BASE"}, Usage: "use 9 consecutive ports from here instead of the upstream defaults (4646, 8500, 8080, ...)"},
 				},
 				Action: devUp,
 			},

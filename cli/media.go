@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/provisioner/btrfs"
 )
 
@@ -86,7 +87,7 @@ func mediaRestore(c *cli.Context) error {
 		return err
 	}
 	if c.NArg() != 2 {
-		return fmt.Errorf("media restore takes SITE SNAPSHOT")
+		return contract.Errorf(contract.Invalid, "media restore takes SITE SNAPSHOT")
 	}
 	if err := store.Restore(c.Context, site, c.Args().Get(1)); err != nil {
 		return err

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"io"
-
-	nomad "github.com/hashicorp/nomad/api"
 	"github.com/urfave/cli/v2"
 
 	"github.com/hostctl/hostctl/provisioner"
@@ -33,9 +30,9 @@ func siteService(c *cli.Context) (*siteops.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newService(c, nc, c.App.Writer), nil
-}
-
-func newService(c *cli.Context, nc *nomad.Client, out io.Writer) *siteops.Service {
-	return siteops.New(nc, provisionerConfig(c), c.String("router-url"), out)
+	cc, err := consulClient(c)
+	if err != nil {
+		return nil, err
+	}
+	return siteops.New(nc, cc, provisionerConfig(c), c.String("router-url"), c.App.Writer), nil
 }

@@ -1,17 +1,19 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/router"
 	"github.com/hostctl/hostctl/router/consulwatch"
+	"github.com/hostctl/hostctl/router/proxy"
 )
 
 func routerCommand() *cli.Command {
@@ -35,6 +37,15 @@ func routerCommand() *cli.Command {
 				&cli.StringFlag{Name: "admin-token-file", Usage: "file holding a token that /metrics and pprof then require as 'Authorization: Bearer TOKEN' (/healthz stays open)"},
 				&cli.BoolFlag{Name: "pprof", Usage: "serve /debug/pprof/ on the admin listener"},
 				&cli.StringFlag{Name: "backend-ports", Value: "20000-32000", Usage: "Nomad's dynamic port range (client min_dynamic_port-max_dynamic_port): instances on other ports, or off their node's address, are never routed"},
+				&cli.StringFlag{Name: "nomad-token-file", EnvVars: []string{"NOMAD_TOKEN_FILE"}, Usage: "the router's Nomad token (read and scale site jobs), to wake sleeping sites; with --nomad-addr or NOMAD_ADDR"},
+				&cli.StringFlag{Name: "router-id", EnvVars: []string{"HOSTCTL_ROUTER_ID"}, Usage: "this router's name in the activity it publishes (default: hostname-listen address)"},
+				&cli.DurationFlag{Name: "wake-timeout", Value: 30 * time.Second, Usage: "a sleeping site no instance of which accepts connections within this is answered 503"},
+				&cli.IntFlag{Name: "wake-queue", Value: 256, Usage: "requests that may wait for one waking site (more: 503)"},
+				&cli.IntFlag{Name: "wake-queue-total", Value: 4096, Usage: "requests that may wait for waking sites together (more: 503)"},
+				&cli.Float64Flag{Name: "wake-rate", Value: 20, Usage: "wakes this router starts per second, at most (more: 503)"},
+				&cli.IntFlag{Name: "wake-burst", Value: 100, Usage: "wakes this router may start at once before --wake-rate applies"},
+				&cli.DurationFlag{Name: "activity-interval", Value: 5 * time.Second, Usage: "how often the sites this router saw traffic for are published (negative: never)"},
+				&cli.BoolFlag{Name: "sleeper", EnvVars: []string{"HOSTCTL_ROUTER_SLEEPER"}, Usage: "also put idle sites to sleep (one router at a time does, through a Consul lock)"},
 			},
 			Action: func(c *cli.Context) error {
 				log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -61,9 +72,14 @@ func routerCommand() *cli.Command {
 				}
 				// Unset, Consul's DefaultConfig picks the address (and the
 				// token, TLS) from the CONSUL_HTTP_* environment.
-				var consulAddr string
+				var consulAddr, nomadAddr string
 				if c.IsSet("consul-addr") {
 					consulAddr = c.String("consul-addr")
+				}
+				// Only an address given on purpose turns waking on: the
+				// global flag's default would turn it on everywhere.
+				if c.IsSet("nomad-addr") {
+					nomadAddr = c.String("nomad-addr")
 				}
 				return router.Run(c.Context, router.Config{
 					Listen:       c.String("listen"),
@@ -74,8 +90,19 @@ func routerCommand() *cli.Command {
 					DrainTimeout: c.Duration("drain-timeout"),
 					StaticRoots:  c.StringSlice("static-root"),
 					BackendPorts: ports,
-					AdminToken:   token,
-					Pprof:        c.Bool("pprof"),
+					Sleep: router.SleepConfig{
+						NomadAddr:      nomadAddr,
+						NomadTokenFile: c.String("nomad-token-file"),
+						RouterID:       c.String("router-id"),
+						Wake: proxy.WakeConfig{
+							Timeout: c.Duration("wake-timeout"), Queue: c.Int("wake-queue"), QueueTotal: c.Int("wake-queue-total"),
+							Rate: c.Float64("wake-rate"), Burst: c.Int("wake-burst"),
+						},
+						ActivityInterval: c.Duration("activity-interval"),
+						Sleeper:          c.Bool("sleeper"),
+					},
+					AdminToken: token,
+					Pprof:      c.Bool("pprof"),
 					TLS: router.TLSConfig{
 						Listen:        c.String("tls-listen"),
 						CertFiles:     c.StringSlice("tls-cert"),
@@ -95,7 +122,7 @@ func parsePortRange(s string) (consulwatch.PortRange, error) {
 	lo, err1 := strconv.Atoi(a)
 	hi, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo > hi {
-		return consulwatch.PortRange{}, fmt.Errorf("--backend-ports %q: want MIN-MAX, e.g. 20000-32000", s)
+		return consulwatch.PortRange{}, contract.Errorf(contract.Invalid, "--backend-ports %q: want MIN-MAX, e.g. 20000-32000", s)
 	}
 	return consulwatch.PortRange{Min: lo, Max: hi}, nil
 }

@@ -25,6 +25,7 @@ func siteCommand() *cli.Command {
 				Flags: append(specFlags(),
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
 					&cli.BoolFlag{Name: "detach", Usage: "return once Nomad has placed the sites, without waiting for them to be healthy"},
+					&cli.BoolFlag{Name: "wake", Usage: "deploy a sleeping site awake (without it, a sleeping site's new version starts with its next request)"},
 				),
 				Action: siteApply,
 			},
@@ -43,6 +44,8 @@ func siteCommand() *cli.Command {
 			siteRestartCommand(),
 			siteRollbackCommand(),
 			siteRunCommand(),
+			siteSleepCommands()[0],
+			siteSleepCommands()[1],
 			{
 				Name:      "destroy",
 				Usage:     "stop a site and remove its job (its database and media are kept unless --purge)",
@@ -119,7 +122,7 @@ func siteApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return ops.Apply(ctx, sites, siteops.ApplyOptions{Detach: c.Bool("detach")})
+	return ops.Apply(ctx, sites, siteops.ApplyOptions{Detach: c.Bool("detach"), Wake: c.Bool("wake")})
 }
 
 func siteDestroy(c *cli.Context) error {

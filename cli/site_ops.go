@@ -21,7 +21,7 @@ import (
 func sitePlanCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "plan",
-		Usage:     "show what apply would change; exit 0 no change, 2 changes, 1 error",
+		Usage:     "show what apply would change; exit 0 no change, 2 changes (errors: see README, exit codes)",
 		ArgsUsage: "PATH",
 		Flags:     specFlags(),
 		Action: func(c *cli.Context) error {
@@ -48,19 +48,19 @@ func siteListCommand() *cli.Command {
 		Usage: "list deployed sites",
 		Flags: []cli.Flag{outputFlag},
 		Action: func(c *cli.Context) error {
-			nc, err := nomadClient(c)
+			ops, err := siteService(c)
 			if err != nil {
 				return err
 			}
-			sites, err := deploy.List(c.Context, nc)
+			sites, err := ops.List(c.Context)
 			if err != nil {
 				return err
 			}
 			return printOut(c, sites, func(w io.Writer) {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SITE\tSTATUS\tVERSION\tRUNNING")
+				fmt.Fprintln(tw, "SITE\tSTATUS\tVERSION\tRUNNING\tSLEEP")
 				for _, s := range sites {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\n", s.Name, s.Status, s.Version, s.Running, s.Desired)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d/%d\t%s\n", s.Name, s.Status, s.Version, s.Running, s.Desired, sleepState(s.Asleep, s.Since))
 				}
 				tw.Flush()
 			})
@@ -75,20 +75,26 @@ func siteStatusCommand() *cli.Command {
 		ArgsUsage: "SITE",
 		Flags:     []cli.Flag{outputFlag},
 		Action: func(c *cli.Context) error {
-			site, nc, err := siteAndNomad(c)
+			site, err := siteArg(c)
 			if err != nil {
 				return err
 			}
-			cc, err := consulClient(c)
+			ops, err := siteService(c)
 			if err != nil {
 				return err
 			}
-			st, err := deploy.Status(c.Context, nc, cc, site)
+			st, err := ops.Status(c.Context, site)
 			if err != nil {
 				return err
 			}
 			return printOut(c, st, func(w io.Writer) {
-				fmt.Fprintf(w, "site %s: %s, version %d, uid %s\n", st.Name, st.Status, st.Version, st.UID)
+				fmt.Fprintf(w, "site %s: %s, version %d, uid %s, %s\n", st.Name, st.Status, st.Version, st.UID, sleepState(st.Sleep.Asleep, st.Sleep.Since))
+				if st.Sleep.SleepAfter > 0 {
+					fmt.Fprintf(w, "  sleeps after %s without traffic\n", st.Sleep.SleepAfter)
+				}
+				if st.Sleep.WakeError != "" {
+					fmt.Fprintf(w, "  last wake failed: %s\n", st.Sleep.WakeError)
+				}
 				for _, d := range st.Domains {
 					fmt.Fprintf(w, "  %s\n", siteops.HTTPRouter{BaseURL: c.String("router-url")}.URL(d))
 				}
@@ -148,7 +154,7 @@ func siteScaleCommand() *cli.Command {
 		ArgsUsage: "SITE PROCESS=COUNT...",
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 2 {
-				return fmt.Errorf("scale takes SITE and one or more PROCESS=COUNT")
+				return contract.Errorf(contract.Invalid, "scale takes SITE and one or more PROCESS=COUNT")
 			}
 			site, err := firstSiteArg(c)
 			if err != nil {
@@ -162,7 +168,7 @@ func siteScaleCommand() *cli.Command {
 				proc, n, ok := strings.Cut(arg, "=")
 				count, err := strconv.Atoi(n)
 				if !ok || err != nil {
-					return fmt.Errorf("%q: want PROCESS=COUNT", arg)
+					return contract.Errorf(contract.Invalid, "%q: want PROCESS=COUNT", arg)
 				}
 				if err := deploy.Scale(c.Context, nc, site, proc, count); err != nil {
 					return err
@@ -200,7 +206,7 @@ func siteRollbackCommand() *cli.Command {
 		ArgsUsage: "SITE [VERSION]",
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 1 || c.NArg() > 2 {
-				return fmt.Errorf("rollback takes SITE [VERSION]")
+				return contract.Errorf(contract.Invalid, "rollback takes SITE [VERSION]")
 			}
 			site := c.Args().First()
 			if err := contract.CheckSiteName(site); err != nil {
@@ -231,7 +237,7 @@ func siteRunCommand() *cli.Command {
 		Flags:     []cli.Flag{&cli.DurationFlag{Name: "timeout", Value: 30 * time.Minute}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() < 2 {
-				return fmt.Errorf("run takes SITE -- COMMAND [ARGS...]")
+				return contract.Errorf(contract.Invalid, "run takes SITE -- COMMAND [ARGS...]")
 			}
 			site, err := firstSiteArg(c)
 			if err != nil {
@@ -249,7 +255,7 @@ func siteRunCommand() *cli.Command {
 				argv = argv[1:]
 			}
 			if len(argv) == 0 {
-				return fmt.Errorf("run takes SITE -- COMMAND [ARGS...]")
+				return contract.Errorf(contract.Invalid, "run takes SITE -- COMMAND [ARGS...]")
 			}
 			code, err := deploy.Run(ctx, nc, site, argv, c.App.Writer, os.Stderr)
 			if err != nil {
@@ -279,4 +285,52 @@ func siteArg(c *cli.Context) (string, error) {
 		return "", err
 	}
 	return site, contract.CheckSiteName(site)
+}
+
+// sleepState is a site's sleep in a table cell.
+func sleepState(asleep bool, since time.Time) string {
+	if !asleep {
+		return "awake"
+	}
+	return "asleep since " + since.Local().Format(time.RFC3339)
+}
+
+func siteSleepCommands() []*cli.Command {
+	return []*cli.Command{
+		{
+			Name:      "sleep",
+			Usage:     "put a site to sleep now: no process of it runs; its next request wakes it",
+			ArgsUsage: "SITE",
+			Action: func(c *cli.Context) error {
+				site, err := siteArg(c)
+				if err != nil {
+					return err
+				}
+				ops, err := siteService(c)
+				if err != nil {
+					return err
+				}
+				return ops.Sleep(c.Context, site)
+			},
+		},
+		{
+			Name:      "wake",
+			Usage:     "wake a sleeping site and wait until it is healthy",
+			ArgsUsage: "SITE",
+			Flags:     []cli.Flag{&cli.DurationFlag{Name: "timeout", Value: 2 * time.Minute}},
+			Action: func(c *cli.Context) error {
+				site, err := siteArg(c)
+				if err != nil {
+					return err
+				}
+				ops, err := siteService(c)
+				if err != nil {
+					return err
+				}
+				ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+				defer cancel()
+				return ops.Wake(ctx, site)
+			},
+		},
+	}
 }

@@ -275,7 +275,7 @@ func tellingTail(log string, n int) string {
 func Destroy(ctx context.Context, nc *nomad.Client, id string) error {
 	if _, _, err := nc.Jobs().Info(id, (&nomad.QueryOptions{}).WithContext(ctx)); err != nil {
 		if isNotFound(err) {
-			return contract.Errorf(contract.NotFound, "site %q is not deployed", id)
+			return notDeployed(id)
 		}
 		return err
 	}
@@ -357,4 +357,10 @@ func telling(events []*nomad.TaskEvent, n int) []*nomad.TaskEvent {
 func carriesError(e *nomad.TaskEvent) bool {
 	return e.DownloadError != "" || e.SetupError != "" || e.DriverError != "" ||
 		e.ValidationError != "" || e.KillError != "" || e.VaultError != ""
+}
+
+// notDeployed is the one answer for a site Nomad has no job for, coded so
+// scripts can tell it from a failure.
+func notDeployed(site string) error {
+	return contract.Errorf(contract.NotFound, "site %q is not deployed", site)
 }

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -85,6 +86,25 @@ func TestTellingTailKeepsTheException(t *testing.T) {
 			}
 			if len(got) > 1000 {
 				t.Errorf("tellingTail is %d bytes", len(got))
+			}
+		})
+	}
+}
+
+func TestNotWrittenYet(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want bool
+	}{
+		{`Unexpected response code: 404 (log entry for task "run" and log type "stdout" not found)`, true},
+		{"task not started yet", true},
+		{"open /x/alloc/logs/run.stdout.0: no such file or directory", true},
+		{"Unexpected response code: 403 (Permission denied)", false},
+		{"connection refused", false},
+	} {
+		t.Run(tc.msg, func(t *testing.T) {
+			if got := notWrittenYet(errors.New(tc.msg)); got != tc.want {
+				t.Errorf("notWrittenYet(%q) = %v, want %v", tc.msg, got, tc.want)
 			}
 		})
 	}

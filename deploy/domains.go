@@ -46,7 +46,7 @@ func CheckDomains(ctx context.Context, nc *nomad.Client, sites []jobs.Site) erro
 	clashes = append(clashes, domainConflicts(claims, sites)...)
 	if len(clashes) > 0 {
 		sort.Strings(clashes)
-		return fmt.Errorf("domains already in use in this cluster: %s", strings.Join(clashes, "; "))
+		return contract.Errorf(contract.Conflict, "domains already in use in this cluster: %s", strings.Join(clashes, "; "))
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func Logs(ctx context.Context, nc *nomad.Client, site string, o LogOptions, out 
 	allocs, _, err := nc.Jobs().Allocations(site, false, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("site %q is not deployed", site)
+			return notDeployed(site)
 		}
 		return err
 	}

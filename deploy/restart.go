@@ -23,7 +23,7 @@ func Restart(ctx context.Context, nc *nomad.Client, site string, out io.Writer) 
 	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("site %q is not deployed", site)
+			return notDeployed(site)
 		}
 		return err
 	}
@@ -52,7 +52,7 @@ func SetJobEnv(ctx context.Context, nc *nomad.Client, site, name, value string, 
 	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("site %q is not deployed", site)
+			return notDeployed(site)
 		}
 		return err
 	}

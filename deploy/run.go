@@ -28,7 +28,7 @@ func Run(ctx context.Context, nc *nomad.Client, site string, argv []string, stdo
 	job, _, err := nc.Jobs().Info(site, q)
 	if err != nil {
 		if isNotFound(err) {
-			return 0, fmt.Errorf("site %q is not deployed", site)
+			return 0, notDeployed(site)
 		}
 		return 0, err
 	}
@@ -111,7 +111,7 @@ func readLog(ctx context.Context, nc *nomad.Client, a *nomad.Allocation, task, s
 				errc = nil
 				continue
 			}
-			if msg := err.Error(); strings.Contains(msg, "not started yet") || strings.Contains(msg, "no such file") {
+			if notWrittenYet(err) {
 				return n, nil // nothing written yet; the next read will see it
 			}
 			return n, err
@@ -237,3 +237,12 @@ func waitExit(ctx context.Context, nc *nomad.Client, allocID string) (int, error
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// notWrittenYet tells a log that does not exist yet (the task is starting,
+// or its log file is not open yet: Nomad answers 404 "log entry … not
+// found" then, seen under load) from a failure to read it.
+func notWrittenYet(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "not started yet") || strings.Contains(msg, "no such file") ||
+		strings.Contains(msg, "log entry for task") && strings.Contains(msg, "not found")
+}

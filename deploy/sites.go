@@ -87,7 +87,7 @@ func Status(ctx context.Context, nc *nomad.Client, cc *consul.Client, site strin
 	job, _, err := nc.Jobs().Info(site, q)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, fmt.Errorf("site %q is not deployed", site)
+			return nil, notDeployed(site)
 		}
 		return nil, err
 	}
@@ -146,9 +146,12 @@ func Status(ctx context.Context, nc *nomad.Client, cc *consul.Client, site strin
 // new spec: the next apply of the spec sets it back.
 func Scale(ctx context.Context, nc *nomad.Client, site, process string, count int) error {
 	if count < 0 || count > 64 {
-		return fmt.Errorf("%s=%d: count must be between 0 and 64", process, count)
+		return contract.Errorf(contract.Invalid, "%s=%d: count must be between 0 and 64", process, count)
 	}
 	job, _, err := nc.Jobs().Info(site, (&nomad.QueryOptions{}).WithContext(ctx))
+	if isNotFound(err) {
+		return notDeployed(site)
+	}
 	if err != nil {
 		return err
 	}
@@ -160,7 +163,7 @@ func Scale(ctx context.Context, nc *nomad.Client, site, process string, count in
 			return err
 		}
 	}
-	return fmt.Errorf("site %s has no process %q (it has %s)", site, process, strings.Join(groups, ", "))
+	return contract.Errorf(contract.NotFound, "site %s has no process %q (it has %s)", site, process, strings.Join(groups, ", "))
 }
 
 // Rollback re-registers an earlier version of the site's job: the given
@@ -168,6 +171,9 @@ func Scale(ctx context.Context, nc *nomad.Client, site, process string, count in
 func Rollback(ctx context.Context, nc *nomad.Client, site string, version *uint64) (uint64, error) {
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
 	versions, _, _, err := nc.Jobs().Versions(site, false, q)
+	if isNotFound(err) {
+		return 0, notDeployed(site)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -49,10 +49,11 @@ var components = []component{
 	{name: "router", start: routerCmd, ready: routerReady},
 }
 
-// routerCmd runs the router with its own Consul token (read from a file,
-// so it is not in the environment), serving static files and media only
-// from the sites' own dirs in the source tree and the media store, and
-// its metrics only with the admin token.
+// routerCmd runs the router with its own Consul and Nomad tokens (read from
+// files, so they are not in the environment), serving static files and
+// media only from the sites' own dirs in the source tree and the media
+// store, its metrics only with the admin token, and putting idle sites to
+// sleep (the dev cluster has one router, so it is the sleeper).
 func routerCmd(c Config) (*exec.Cmd, error) {
 	t, err := c.Tokens()
 	if err != nil {
@@ -62,11 +63,19 @@ func routerCmd(c Config) (*exec.Cmd, error) {
 	if err := os.WriteFile(tokenFile, []byte(t.Router.SecretID+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(c.HostctlBin, "--consul-addr", c.ConsulAddr(), "router", "run",
+	nomadTokenFile := c.path("etc", "router-nomad.token")
+	if err := os.WriteFile(nomadTokenFile, []byte(t.NomadRouter.SecretID+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(c.HostctlBin, "--consul-addr", c.ConsulAddr(), "--nomad-addr", c.NomadAddr(), "router", "run",
 		"--listen", Addr+":"+strconv.Itoa(c.Ports.Router),
 		"--admin-listen", Addr+":"+strconv.Itoa(c.Ports.RouterAdmin),
 		"--static-root", c.SourceRoot(), "--static-root", c.MediaRoot(),
-		"--admin-token-file", c.AdminTokenFile())
+		"--admin-token-file", c.AdminTokenFile(),
+		"--nomad-token-file", nomadTokenFile, "--router-id", "dev", "--sleeper",
+		// A second, not five: a dev machine tries sleep_after times far
+		// shorter than production's minute.
+		"--activity-interval", "1s")
 	cmd.Dir = c.StateDir
 	cmd.Env = agentEnv("CONSUL_HTTP_TOKEN_FILE=" + tokenFile)
 	return cmd, nil
@@ -91,6 +100,16 @@ func setUpConsulACLs(ctx context.Context, c Config, p *probes) error {
 // trustNomad lets Nomad register sites' services in Consul, each with a
 // token good for its own job's name only.
 func trustNomad(ctx context.Context, c Config, p *probes) error {
+	t := p.tokens
+	if err := acls.SetUpNomad(ctx, p.nomad, &t); err != nil {
+		return err
+	}
+	if t.NomadRouter != p.tokens.NomadRouter {
+		if err := t.Save(c.TokensFile()); err != nil {
+			return err
+		}
+		p.tokens = t
+	}
 	return acls.TrustNomad(ctx, p.consul, c.NomadAddr()+"/.well-known/jwks.json")
 }
 
@@ -315,7 +334,7 @@ func drainJobs(ctx context.Context, c Config) (int, error) {
 	defer cancel()
 	// No provisioner and no router: down keeps sites' data and waits for
 	// no routes.
-	return siteops.New(nc, provisioner.Config{}, "", io.Discard).DestroyAll(ctx)
+	return siteops.New(nc, nil, provisioner.Config{}, "", io.Discard).DestroyAll(ctx)
 }
 
 // AnyRunning reports whether any component recorded in c's state dir is

@@ -225,17 +225,22 @@ site "crasher" {
 
 	t.Run("6 domains another site claims", func(t *testing.T) {
 		c.stage("thief", "../examples/hello")
-		for _, d := range []string{
-			`domains = ["thief.localhost"]
-  redirects = ["victim.localhost"]`,
-			`domains = ["victim.wild.localhost"]`,
-			`domains = ["*.localhost"]`,
-			`domains = ["127.0.0.1"]`,
-			`domains = ["consul"]`,
+		// Another site's claims are a conflict (exit 5); names no site may
+		// claim are invalid input (exit 3).
+		for _, tc := range []struct {
+			domains string
+			code    int
+		}{
+			{`domains = ["thief.localhost"]
+  redirects = ["victim.localhost"]`, 5},
+			{`domains = ["victim.wild.localhost"]`, 5},
+			{`domains = ["*.localhost"]`, 3},
+			{`domains = ["127.0.0.1"]`, 3},
+			{`domains = ["consul"]`, 3},
 		} {
-			out, err := c.run("site", "apply", c.writeSpec("thief.hcl", fmt.Sprintf("site \"thief\" {\n  %s\n  wsgi = \"app:application\"\n}\n", d)))
-			if err == nil {
-				t.Errorf("%s: applied\n%s", d, out)
+			out, err := c.run("site", "apply", c.writeSpec("thief.hcl", fmt.Sprintf("site \"thief\" {\n  %s\n  wsgi = \"app:application\"\n}\n", tc.domains)))
+			if code := exitCode(err); code != tc.code {
+				t.Errorf("%s: exit %d, want %d\n%s", tc.domains, code, tc.code, out)
 			}
 		}
 		if _, _, err := nc.Jobs().Info("thief", nil); err == nil {

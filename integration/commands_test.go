@@ -55,6 +55,14 @@ func TestSiteCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("a site that is not deployed", func(t *testing.T) {
+		for _, args := range [][]string{{"site", "status", "nosuch"}, {"site", "restart", "nosuch"}, {"site", "destroy", "nosuch"}} {
+			if out, err := c.run(args...); exitCode(err) != 4 || !strings.Contains(out, "not deployed") {
+				t.Errorf("%v: exit %d, want 4 (not found)\n%s", args, exitCode(err), out)
+			}
+		}
+	})
+
 	t.Run("list and status", func(t *testing.T) {
 		var list []deploy.SiteSummary
 		if err := json.Unmarshal([]byte(c.mustRun("site", "list", "-o", "json")), &list); err != nil {

@@ -91,10 +91,7 @@ func RenderCrons(s Site, uid int) []*api.Job {
 		id := CronJobID(s.Name, c.Name)
 		job := api.NewBatchJob(id, id, "", 40)
 		job.Meta = map[string]string{contract.MetaCronOf: s.Name, contract.MetaUID: strconv.Itoa(uid)}
-		job.Constrain(api.NewConstraint("${meta."+contract.LauncherMeta+"}", "is_set", ""))
-		for _, con := range s.Constraints {
-			job.Constrain(api.NewConstraint(con.Attribute, con.Operator, con.Value))
-		}
+		constrain(job, s)
 		job.Periodic = &api.PeriodicConfig{
 			Enabled:         ptr(true),
 			Spec:            ptr(c.Schedule),

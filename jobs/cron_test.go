@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/nomad/api"
+
 	"github.com/hostctl/hostctl/contract"
 )
 
@@ -80,5 +82,32 @@ func TestCronRejects(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A cron of a site with media writes the same store as its web instances,
+// so it must run on the node that holds it.
+func TestCronsRunWhereTheMediaIs(t *testing.T) {
+	src := `site "shop" {
+  domains = ["shop.test"]
+  app     = "app"
+  wsgi    = "app"
+  media { quota = "1GiB" }
+  cron "thumbs" {
+    schedule = "@hourly"
+    command  = ["/bin/true"]
+  }
+}`
+	sites, err := ParseSource("testdata/shop.hcl", []byte(src), testOptions(t, "shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sites[0]
+	s.Media.Root, s.Media.Dir = "/srv/media", "/srv/media/sites/shop"
+	want := "${meta." + contract.MediaRootMeta + "}"
+	for _, j := range append(RenderCrons(s, 2000005), Render(s, 2000005)) {
+		if !slices.ContainsFunc(j.Constraints, func(c *api.Constraint) bool { return c.LTarget == want && c.RTarget == "/srv/media" }) {
+			t.Errorf("job %s may run away from its media store: %+v", *j.ID, j.Constraints)
+		}
 	}
 }

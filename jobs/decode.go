@@ -17,6 +17,7 @@ type siteBlock struct {
 	Domains      []string           `hcl:"domains"`
 	Redirects    []string           `hcl:"redirects,optional"`
 	HTTPSOnly    *bool              `hcl:"https_only,optional"`
+	SleepAfter   *string            `hcl:"sleep_after,optional"`
 	App          *string            `hcl:"app,optional"`
 	Source       *sourceBlock       `hcl:"source,block"`
 	Python       *string            `hcl:"python,optional"`
@@ -100,6 +101,7 @@ func decodeSite(ctx *hcl.EvalContext, blk *hcl.Block, o Options) (Site, hcl.Diag
 	diags = append(diags, decodeResources(sb, lim, &s)...)
 	diags = append(diags, decodeStatic(sb, lim, &s)...)
 	diags = append(diags, decodePlacement(sb, lim, &s)...)
+	diags = append(diags, decodeSleep(sb, lim, &s)...)
 	diags = append(diags, checkProvisionedNames(sb, def, &s)...)
 	return s, diags
 }

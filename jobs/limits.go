@@ -37,6 +37,12 @@ type Limits struct {
 	MaxEnvVars         int
 	MaxEnvValueBytes   int
 	MaxEnvBytes        int // names and values of env together
+	// DefaultSleepAfter (seconds) is the idle time before a site whose
+	// spec says nothing sleeps; 0: such sites are always on.
+	DefaultSleepAfter int
+	// MinSleepAfter (seconds) keeps a site from sleeping and waking in a
+	// tight loop at the cluster's expense.
+	MinSleepAfter int
 }
 
 // DefaultLimits are sized for the small sites the platform is for, with
@@ -64,6 +70,8 @@ func DefaultLimits() Limits {
 		MaxEnvVars:         200,
 		MaxEnvValueBytes:   32 << 10,
 		MaxEnvBytes:        256 << 10,
+		DefaultSleepAfter:  0,
+		MinSleepAfter:      60,
 	}
 }
 
@@ -100,6 +108,8 @@ var limitFields = []limitField{
 	{name: "env_vars", lo: 0, hi: 10_000, intp: func(l *Limits) *int { return &l.MaxEnvVars }},
 	{name: "env_value_bytes", bytes: true, lo: 1, hi: 1 << 20, intp: func(l *Limits) *int { return &l.MaxEnvValueBytes }},
 	{name: "env_bytes", bytes: true, lo: 1, hi: 16 << 20, intp: func(l *Limits) *int { return &l.MaxEnvBytes }},
+	{name: "sleep_after", lo: 0, hi: maxSleepAfterSeconds, intp: func(l *Limits) *int { return &l.DefaultSleepAfter }},
+	{name: "min_sleep_after", lo: 1, hi: maxSleepAfterSeconds, intp: func(l *Limits) *int { return &l.MinSleepAfter }},
 }
 
 var limitsFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "limits"}}}

@@ -33,15 +33,10 @@ func Render(s Site, uid int) *api.Job {
 	// site's claims, running or not (see deploy.CheckDomains).
 	job.Meta = map[string]string{contract.MetaSite: s.Name, contract.MetaUID: strconv.Itoa(uid),
 		contract.MetaDomains: strings.Join(append(append([]string(nil), s.Domains...), s.Redirects...), ",")}
-	job.Constrain(api.NewConstraint("${meta."+contract.LauncherMeta+"}", "is_set", ""))
-	for _, c := range s.Constraints {
-		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
+	if s.SleepAfter > 0 {
+		job.Meta[contract.MetaSleepAfter] = sleepAfterMeta(s)
 	}
-	if s.Media != nil {
-		// The site's files are on one node's store: run where they are
-		// (docs/design.md, "Media on many nodes").
-		job.Constrain(api.NewConstraint("${meta."+contract.MediaRootMeta+"}", "=", s.Media.Root))
-	}
+	constrain(job, s)
 
 	web := api.NewTaskGroup(webProcess, s.Web.Instances)
 	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
@@ -100,6 +95,11 @@ func webService(s Site) *api.Service {
 	}
 	if s.HTTPSOnly {
 		meta[contract.MetaHTTPS] = contract.HTTPSRedirect
+	}
+	if s.SleepAfter > 0 {
+		// On the service too: a sleep marker copies the service's meta, so
+		// the router and the Consul UI see it on a sleeping site.
+		meta[contract.MetaSleepAfter] = sleepAfterMeta(s)
 	}
 	var pairs []string
 	for _, st := range s.Static {
@@ -332,6 +332,13 @@ func GunicornArgs(s Site) []string {
 		"--access-logfile", "-",
 		"--error-logfile", "-",
 		"--name", s.Name,
+		// The app is imported before the port is bound, so an instance
+		// that accepts a connection can answer it: a router holding the
+		// requests of a waking site forwards them on the first accept
+		// (docs/design.md, "Sleeping sites"), and an app that fails to
+		// import never accepts at all. Workers then fork with the app
+		// loaded, sharing its memory until they write to it.
+		"--preload",
 	}
 	if w.MaxRequests > 0 {
 		// Jitter keeps all workers from restarting in the same second.
@@ -342,3 +349,18 @@ func GunicornArgs(s Site) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// constrain places every job of a site, its crons included, where a site
+// can run: a node with the launcher, the spec's own constraints, and the
+// node holding its media store.
+func constrain(job *api.Job, s Site) {
+	job.Constrain(api.NewConstraint("${meta."+contract.LauncherMeta+"}", "is_set", ""))
+	for _, c := range s.Constraints {
+		job.Constrain(api.NewConstraint(c.Attribute, c.Operator, c.Value))
+	}
+	if s.Media != nil {
+		// The site's files are on one node's store: run where they are
+		// (docs/design.md, "Media on many nodes").
+		job.Constrain(api.NewConstraint("${meta."+contract.MediaRootMeta+"}", "=", s.Media.Root))
+	}
+}

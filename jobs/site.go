@@ -18,6 +18,9 @@ type Site struct {
 	// hosts with a permanent redirect to the same URL over HTTPS (when the
 	// router serves HTTPS at all).
 	HTTPSOnly bool
+	// SleepAfter is how long the site may go without traffic before it
+	// sleeps (scaled to zero, woken by its next request); 0: always on.
+	SleepAfter time.Duration
 	// AppDir is the absolute directory holding the site's code when it
 	// comes from the operator's source tree: CodeRoot/<site>/<app>, where
 	// the spec's app (or source path) is relative and cannot climb out.

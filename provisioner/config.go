@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // Config says where a site's database and files are made. An empty field
@@ -42,21 +44,21 @@ func (c Config) pgServer() (string, int, error) {
 
 func (c Config) needDatabase(site string) error {
 	if c.PGAdminURL == "" {
-		return fmt.Errorf("site %s has a database block, but no Postgres is configured: set HOSTCTL_PG_ADMIN_URL (the dev cluster sets it: eval \"$(hostctl dev env)\")", site)
+		return contract.Errorf(contract.Invalid, "site %s has a database block, but no Postgres is configured: set HOSTCTL_PG_ADMIN_URL (the dev cluster sets it: eval \"$(hostctl dev env)\")", site)
 	}
 	return nil
 }
 
 func (c Config) needMedia(site string) error {
 	if c.MediaRoot == "" {
-		return fmt.Errorf("site %s has a media block, but no media store is configured: set HOSTCTL_MEDIA_ROOT to a btrfs mount with quotas enabled", site)
+		return contract.Errorf(contract.Invalid, "site %s has a media block, but no media store is configured: set HOSTCTL_MEDIA_ROOT to a btrfs mount with quotas enabled", site)
 	}
 	return nil
 }
 
 func (c Config) needBackupDir() error {
 	if c.BackupDir == "" {
-		return fmt.Errorf("no backup dir configured: set HOSTCTL_BACKUP_DIR")
+		return contract.Errorf(contract.Invalid, "no backup dir configured: set HOSTCTL_BACKUP_DIR")
 	}
 	return nil
 }

@@ -7,12 +7,13 @@
 //     CREATE in schema public), with a generated password stored only as a
 //     SCRAM-SHA-256 verifier, plus pg_dump backups and pg_restore restores,
 //     which log in as the site itself since a dump may be the site's work.
-//     StartServer runs a private server for tests and the dev cluster.
+//     The private server the dev cluster and the tests run is dev
+//     machinery, in devcluster/pgserver.
 //   - provisioner/btrfs gives each site a btrfs subvolume for its files,
 //     owned by the site's uid with a qgroup quota, with read-only
 //     snapshots, atomic restore, retention pruning and incremental send
-//     streams. MountLoop provides a loop-mounted btrfs for tests and the
-//     dev cluster.
+//     streams. The loop-mounted btrfs the dev cluster and the tests use is
+//     in devcluster/btrfsloop.
 //
 // A site name becomes a role, a database, a path component and a command
 // argument, so every exported function that takes one validates it with

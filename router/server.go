@@ -51,6 +51,9 @@ type Config struct {
 	// another port (or another address than their node's) are never
 	// routed. Zero: Nomad's default, 20000-32000.
 	BackendPorts consulwatch.PortRange
+	// Sleep is sleeping sites: waking them (with Nomad), publishing
+	// activity, the Sleeper.
+	Sleep SleepConfig
 }
 
 // Run serves until ctx ends, then drains in-flight requests.
@@ -83,7 +86,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if tlsCfg != nil {
 		_, httpsPort, _ = net.SplitHostPort(cfg.TLS.Listen)
 	}
-	px := proxy.New(store, proxy.Config{Log: log, Metrics: metrics, AccessLog: cfg.AccessLog, HTTPSPort: httpsPort})
+	sl, err := newSleeping(cfg.Sleep, cfg.Listen, cc, log)
+	if err != nil {
+		return err
+	}
+	px := proxy.New(store, proxy.Config{Log: log, Metrics: metrics, AccessLog: cfg.AccessLog, HTTPSPort: httpsPort,
+		Waker: sl.waker(), Wake: cfg.Sleep.Wake})
 	static := &staticConfiner{roots: cfg.StaticRoots, log: log}
 	w := &consulwatch.Watcher{
 		Client: cc,
@@ -148,12 +156,15 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("router listening", "sites", siteLn.Addr().String(), "admin", adminLn.Addr().String(),
 		"tls", cfg.TLS.Listen, "consul", ccfg.Address, "static_roots", cfg.StaticRoots,
-		"admin_token", cfg.AdminToken != "", "pprof", cfg.Pprof)
+		"admin_token", cfg.AdminToken != "", "pprof", cfg.Pprof,
+		"wake_sites", sl.client != nil, "sleeper", cfg.Sleep.Sleeper, "router_id", sl.cfg.RouterID)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 4)
 	go func() { errc <- w.Run(ctx) }()
+	sleepDone := make(chan struct{})
+	go func() { sl.run(ctx, px); close(sleepDone) }()
 	go func() { errc <- px.Serve(siteLn) }()
 	go func() { errc <- admin.Serve(adminLn) }()
 	if tlsSrv != nil {
@@ -176,6 +187,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	errs = append(errs, admin.Shutdown(shutdownCtx))
 	closeAll()
+	cancel()
+	<-sleepDone // its last activity publish
 	log.Info("drained")
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
 		return err

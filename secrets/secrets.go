@@ -63,7 +63,7 @@ func update(ctx context.Context, nc *nomad.Client, site string, change func(noma
 		}
 		return err
 	}
-	return fmt.Errorf("secrets of %s changed concurrently too often; try again", site)
+	return contract.Errorf(contract.Conflict, "secrets of %s changed concurrently too often; try again", site)
 }
 
 // Names lists which secrets a site has values for, never the values.
@@ -103,7 +103,7 @@ func CheckSet(ctx context.Context, nc *nomad.Client, site string, declared []str
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("site %s declares secrets with no value: %s; set each with `hostctl secret set %s NAME` (the value is read from stdin)",
+		return contract.Errorf(contract.Invalid, "site %s declares secrets with no value: %s; set each with `hostctl secret set %s NAME` (the value is read from stdin)",
 			site, strings.Join(missing, ", "), site)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/accounts"
@@ -11,14 +12,16 @@ import (
 	"github.com/hostctl/hostctl/jobs"
 	"github.com/hostctl/hostctl/provisioner"
 	"github.com/hostctl/hostctl/secrets"
+	"github.com/hostctl/hostctl/sleep"
 )
 
 // New is a Service over a real cluster: Nomad (jobs, uids and secrets in
-// its Variables), the provisioner's Postgres and btrfs, and the router at
-// routerURL ("" waits for no router).
-func New(nc *nomad.Client, prov provisioner.Config, routerURL string, out io.Writer) *Service {
+// its Variables), Consul (health, sleeping sites; nil: neither), the
+// provisioner's Postgres and btrfs, and the router at routerURL ("" waits
+// for no router).
+func New(nc *nomad.Client, cc *consul.Client, prov provisioner.Config, routerURL string, out io.Writer) *Service {
 	s := &Service{
-		Jobs:        nomadJobs{nc},
+		Jobs:        nomadJobs{nc, cc},
 		Accounts:    nomadAccounts{nc},
 		Secrets:     nomadSecrets{nc},
 		Provisioner: provisioned{prov, nc},
@@ -27,10 +30,16 @@ func New(nc *nomad.Client, prov provisioner.Config, routerURL string, out io.Wri
 	if routerURL != "" {
 		s.Router = HTTPRouter{BaseURL: routerURL}
 	}
+	if cc != nil {
+		s.Sleeps = sleep.Client{Nomad: nc, Consul: cc}
+	}
 	return s
 }
 
-type nomadJobs struct{ nc *nomad.Client }
+type nomadJobs struct {
+	nc *nomad.Client
+	cc *consul.Client
+}
 
 func (n nomadJobs) CheckDomains(ctx context.Context, sites []jobs.Site) error {
 	return deploy.CheckDomains(ctx, n.nc, sites)
@@ -72,6 +81,25 @@ func (n nomadJobs) Rollback(ctx context.Context, site string, version *uint64) (
 }
 func (n nomadJobs) Follow(ctx context.Context, site string, out io.Writer) error {
 	return deploy.Follow(ctx, n.nc, site, out)
+}
+func (n nomadJobs) List(ctx context.Context) ([]deploy.SiteSummary, error) {
+	return deploy.List(ctx, n.nc)
+}
+func (n nomadJobs) Status(ctx context.Context, site string) (*deploy.SiteStatus, error) {
+	return deploy.Status(ctx, n.nc, n.cc, site)
+}
+func (n nomadJobs) Healthy(ctx context.Context, site string) (int, error) {
+	st, err := deploy.Status(ctx, n.nc, n.cc, site)
+	if err != nil {
+		return 0, err
+	}
+	passing := 0
+	for _, in := range st.Instances {
+		if in.Health == consul.HealthPassing {
+			passing++
+		}
+	}
+	return passing, nil
 }
 
 type nomadAccounts struct{ nc *nomad.Client }

@@ -13,6 +13,9 @@ type ApplyOptions struct {
 	// Detach returns once Nomad has placed each site, without following
 	// its deployment or waiting for the router.
 	Detach bool
+	// Wake deploys a sleeping site awake; without it a sleeping site's new
+	// version is registered asleep and starts with its next request.
+	Wake bool
 }
 
 // Apply deploys sites. Everything that can be checked — domains against
@@ -51,6 +54,13 @@ func (s *Service) applyOne(ctx context.Context, site *jobs.Site, o ApplyOptions)
 	if err := s.Provisioner.Ensure(ctx, site, uid); err != nil {
 		return err
 	}
+	asleep, err := s.asleep(ctx, site.Name)
+	if err != nil {
+		return err
+	}
+	if asleep && !o.Wake {
+		return s.applyAsleep(ctx, site, uid)
+	}
 	if o.Detach {
 		if err := s.Jobs.Register(ctx, jobs.Render(*site, uid)); err != nil {
 			return err
@@ -66,6 +76,12 @@ func (s *Service) applyOne(ctx context.Context, site *jobs.Site, o ApplyOptions)
 	}
 	if err := s.Jobs.SyncCrons(ctx, site.Name, jobs.RenderCrons(*site, uid), s.Out); err != nil {
 		return err
+	}
+	if asleep {
+		// Deployed awake on purpose (--wake): its marker goes.
+		if err := s.Sleeps.Awake(ctx, site.Name); err != nil {
+			return err
+		}
 	}
 	if s.Router == nil {
 		return nil

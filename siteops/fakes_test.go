@@ -11,7 +11,9 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/sleep"
 )
 
 // cluster is a fake of every port: it records each call as one line, and
@@ -24,10 +26,13 @@ type cluster struct {
 	refs     []JobRef
 	platform map[string]string
 	uids     map[string]int
+	asleep   map[string]bool
+	healthy  []int // Healthy's answers, in turn
+	jobs     map[string]*nomad.Job
 }
 
 func newCluster() *cluster {
-	return &cluster{fail: map[string]error{}, deployed: map[string]bool{}, uids: map[string]int{}}
+	return &cluster{fail: map[string]error{}, deployed: map[string]bool{}, uids: map[string]int{}, asleep: map[string]bool{}, jobs: map[string]*nomad.Job{}}
 }
 
 func (c *cluster) call(name string, args ...any) error {
@@ -56,6 +61,7 @@ func (c *cluster) CheckDomains(_ context.Context, sites []jobs.Site) error {
 	return c.call("CheckDomains", names(sites))
 }
 func (c *cluster) Register(_ context.Context, job *nomad.Job) error {
+	c.jobs[*job.ID] = job
 	return c.call("Register", *job.ID)
 }
 func (c *cluster) Deploy(_ context.Context, job *nomad.Job, _ io.Writer) error {
@@ -127,9 +133,46 @@ func (c *cluster) WaitRouted(_ context.Context, host string) error { return c.ca
 func (c *cluster) URL(host string) string                          { return "http://" + host + "/" }
 func (c *cluster) Curl(host string) string                         { return "curl " + host }
 
+func (c *cluster) Healthy(_ context.Context, site string) (int, error) {
+	n := 0
+	if len(c.healthy) > 0 {
+		n, c.healthy = c.healthy[0], c.healthy[1:]
+	}
+	return n, c.call("Healthy", site)
+}
+func (c *cluster) List(context.Context) ([]deploy.SiteSummary, error) {
+	return []deploy.SiteSummary{{Name: "a"}, {Name: "b"}}, c.call("List")
+}
+func (c *cluster) Status(_ context.Context, site string) (*deploy.SiteStatus, error) {
+	return &deploy.SiteStatus{Name: site}, c.call("Status", site)
+}
+
+// sleeps is the fake of package sleep, recording into the same log.
+type sleeps struct{ *cluster }
+
+func (s sleeps) Sleep(_ context.Context, site string) error { return s.call("Sleep", site) }
+func (s sleeps) Wake(_ context.Context, site string) (bool, error) {
+	return true, s.call("Wake", site)
+}
+func (s sleeps) Awake(_ context.Context, site string) error { return s.call("Awake", site) }
+func (s sleeps) Status(_ context.Context, site string) (sleep.State, error) {
+	return sleep.State{Site: site, Asleep: s.asleep[site]}, s.call("SleepStatus", site)
+}
+func (s sleeps) Asleep(context.Context) (map[string]sleep.State, error) {
+	out := map[string]sleep.State{}
+	for site, a := range s.asleep {
+		out[site] = sleep.State{Site: site, Asleep: a}
+	}
+	return out, s.call("Asleep")
+}
+func (s sleeps) Forget(_ context.Context, site string) error { return s.call("Forget", site) }
+func (s sleeps) Refresh(_ context.Context, job *nomad.Job) error {
+	return s.call("Refresh", *job.ID, *job.TaskGroups[0].Count)
+}
+
 // service is a Service whose every port is c, printing into out.
 func (c *cluster) service(out *bytes.Buffer) *Service {
-	return &Service{Jobs: c, Accounts: c, Secrets: c, Provisioner: c, Router: c, Out: out}
+	return &Service{Jobs: c, Accounts: c, Secrets: c, Provisioner: c, Router: c, Sleeps: sleeps{c}, Out: out}
 }
 
 func sorted(s []string) []string {

@@ -19,6 +19,12 @@ func (s *Service) Destroy(ctx context.Context, site string, purge bool) error {
 	if err := s.Jobs.Destroy(ctx, site); err != nil {
 		return err
 	}
+	if s.Sleeps != nil {
+		// A sleeping site's marker would keep its domains routed.
+		if err := s.Sleeps.Forget(ctx, site); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(s.Out, "site %s destroyed\n", site)
 	if !purge {
 		return nil

@@ -6,7 +6,9 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/deploy"
 	"github.com/hostctl/hostctl/jobs"
+	"github.com/hostctl/hostctl/sleep"
 )
 
 // Jobs is what the use cases need of Nomad's jobs.
@@ -32,6 +34,25 @@ type Jobs interface {
 	SetJobEnv(ctx context.Context, site, name, value string, out io.Writer) error
 	Rollback(ctx context.Context, site string, version *uint64) (uint64, error)
 	Follow(ctx context.Context, site string, out io.Writer) error
+	// Healthy counts the site's instances passing their health check.
+	Healthy(ctx context.Context, site string) (int, error)
+	List(ctx context.Context) ([]deploy.SiteSummary, error)
+	Status(ctx context.Context, site string) (*deploy.SiteStatus, error)
+}
+
+// Sleeps puts sites to sleep and wakes them (package sleep).
+type Sleeps interface {
+	Sleep(ctx context.Context, site string) error
+	// Wake scales the site back; false if another waker already did.
+	Wake(ctx context.Context, site string) (bool, error)
+	// Awake drops the sleep marker once an instance serves.
+	Awake(ctx context.Context, site string) error
+	Status(ctx context.Context, site string) (sleep.State, error)
+	Asleep(ctx context.Context) (map[string]sleep.State, error)
+	// Forget removes every trace of sleep: for a destroyed site.
+	Forget(ctx context.Context, site string) error
+	// Refresh brings a sleeping site's marker up to a new job version.
+	Refresh(ctx context.Context, job *nomad.Job) error
 }
 
 // JobRef is one job as DestroyAll sees it.

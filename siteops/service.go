@@ -10,6 +10,8 @@ type Service struct {
 	Provisioner Provisioner
 	// Router may be nil: nothing then waits for the router.
 	Router Router
+	// Sleeps may be nil: every site is then treated as awake.
+	Sleeps Sleeps
 	// Out receives the progress a person follows.
 	Out io.Writer
 }

@@ -57,8 +57,8 @@ func TestApply(t *testing.T) {
 		{
 			name: "every check before the first change, then each site in order", sites: []string{"a", "b"},
 			want: []string{"CheckDomains a,b", "CheckSet a", "CheckSet b", "Check a,b",
-				"UID a", "Ensure a", "Deploy a", "SyncCrons a 1", "WaitRouted a.example.com",
-				"UID b", "Ensure b", "Deploy b", "SyncCrons b 1", "WaitRouted b.example.com"},
+				"UID a", "Ensure a", "SleepStatus a", "Deploy a", "SyncCrons a 1", "WaitRouted a.example.com",
+				"UID b", "Ensure b", "SleepStatus b", "Deploy b", "SyncCrons b 1", "WaitRouted b.example.com"},
 		},
 		{
 			name: "a missing secret of the second site touches neither", sites: []string{"a", "b"}, fail: "CheckSet b",
@@ -74,7 +74,7 @@ func TestApply(t *testing.T) {
 		},
 		{
 			name: "crons follow only a healthy deploy", sites: []string{"a", "b"}, fail: "Deploy a",
-			want: []string{"CheckDomains a,b", "CheckSet a", "CheckSet b", "Check a,b", "UID a", "Ensure a", "Deploy a"},
+			want: []string{"CheckDomains a,b", "CheckSet a", "CheckSet b", "Check a,b", "UID a", "Ensure a", "SleepStatus a", "Deploy a"},
 		},
 		{
 			name: "no job before its database and media", sites: []string{"a"}, fail: "Ensure a",
@@ -82,7 +82,7 @@ func TestApply(t *testing.T) {
 		},
 		{
 			name: "detached: registered, crons synced, nothing followed", sites: []string{"a"}, detach: true,
-			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "Register a", "SyncCrons a 1"},
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a", "Register a", "SyncCrons a 1"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,8 +145,8 @@ func TestDestroy(t *testing.T) {
 		want  []string
 		code  int
 	}{
-		{name: "keeps data", site: "a", want: []string{"Destroy a"}},
-		{name: "purge after the job is gone", site: "a", purge: true, want: []string{"Destroy a", "Purge a"}},
+		{name: "keeps data", site: "a", want: []string{"Destroy a", "Forget a"}},
+		{name: "purge after the job is gone", site: "a", purge: true, want: []string{"Destroy a", "Forget a", "Purge a"}},
 		{name: "a job that would not go keeps its data", site: "a", purge: true, fail: "Destroy a", want: []string{"Destroy a"}, code: 1},
 		{name: "a bad name reaches nothing", site: "../a", purge: true, want: nil, code: int(contract.Invalid)},
 	} {
@@ -259,5 +259,64 @@ func TestPsqlEnv(t *testing.T) {
 	want := []string{"PGDATABASE=v-PGDATABASE", "PGHOST=v-PGHOST", "PGPASSWORD=v-PGPASSWORD", "PGPORT=v-PGPORT", "PGUSER=v-PGUSER"}
 	if !reflect.DeepEqual(env, want) {
 		t.Fatalf("env %v, want %v", env, want)
+	}
+}
+
+func TestSleepingSites(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		asleep bool
+		run    func(*Service) error
+		want   []string
+	}{
+		{
+			name: "a sleeping site's new version is registered asleep", asleep: true,
+			run: func(s *Service) error { return s.Apply(context.Background(), specOf(t, "a"), ApplyOptions{}) },
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a",
+				"Register a", "SyncCrons a 1", "Refresh a 1"},
+		},
+		{
+			name: "--wake deploys it awake and drops its marker", asleep: true,
+			run: func(s *Service) error { return s.Apply(context.Background(), specOf(t, "a"), ApplyOptions{Wake: true}) },
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a",
+				"Deploy a", "SyncCrons a 1", "Awake a", "WaitRouted a.example.com"},
+		},
+		{
+			name: "wake waits for a healthy instance before dropping the marker",
+			run:  func(s *Service) error { return s.Wake(context.Background(), "a") },
+			want: []string{"Wake a", "Healthy a", "Healthy a", "Awake a"},
+		},
+		{
+			name: "sleep", run: func(s *Service) error { return s.Sleep(context.Background(), "a") },
+			want: []string{"Sleep a"},
+		},
+		{
+			name: "a bad name reaches nothing", run: func(s *Service) error { return s.Sleep(context.Background(), "A") },
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCluster()
+			c.asleep["a"] = tc.asleep
+			c.healthy = []int{0, 1}
+			err := tc.run(c.service(new(bytes.Buffer)))
+			if (err != nil) != (tc.want == nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if got := c.log(); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("calls:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tc.want, "\n  "))
+			}
+			if j := c.jobs["a"]; tc.asleep && j != nil && *j.TaskGroups[0].Count != 0 {
+				t.Errorf("a sleeping site was registered with %d instances", *j.TaskGroups[0].Count)
+			}
+		})
+	}
+}
+
+func TestListShowsWhoSleeps(t *testing.T) {
+	c := newCluster()
+	c.asleep["b"] = true
+	rows, err := c.service(nil).List(context.Background())
+	if err != nil || len(rows) != 2 || rows[0].Asleep || !rows[1].Asleep {
+		t.Fatalf("rows = %+v, %v", rows, err)
 	}
 }

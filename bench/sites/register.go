@@ -27,7 +27,7 @@ type outcome struct {
 func registerAll(ctx context.Context, nc *nomad.Client, router string, names []string, parallel int,
 	newSite func(name string) jobs.Site, waitLimit func() time.Duration) []outcome {
 	// Bench sites ask for no database or media: no provisioner.
-	ops := siteops.New(nc, provisioner.Config{}, "", io.Discard)
+	ops := siteops.New(nc, nil, provisioner.Config{}, "", io.Discard)
 	out := make([]outcome, len(names))
 	idx := make(chan int)
 	var wg sync.WaitGroup

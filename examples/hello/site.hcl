@@ -1,4 +1,4 @@
-# The example site `make demo` applies. Every field is documented in
+# The example site scripts/demo applies. Every field is documented in
 # docs/site-spec.md.
 site "hello" {
   domains = ["hello.localhost"]

@@ -95,7 +95,8 @@ func (v *view) sites() ([]routes.Site, bool) {
 			return nil, false
 		}
 		for _, s := range services {
-			if !v.trusted(v.addrs[node], s) {
+			kind := v.classify(node, s)
+			if kind == ignored {
 				v.ignored = append(v.ignored, node+"/"+s.ID)
 				continue
 			}
@@ -105,18 +106,51 @@ func (v *view) sites() ([]routes.Site, bool) {
 				bySite[s.Service] = b
 				order = append(order, s.Service)
 			}
+			b.addMeta(s)
+			if kind == marker {
+				b.site.Asleep = true
+				continue
+			}
 			healthy := !v.failing.nodes[node] && !v.failing.instances[instanceKey{node, s.ID}] && s.CreateIndex <= v.healthIndex
-			b.add(node, v.addrs[node], s, healthy)
+			b.addInstance(node, v.addrs[node], s, healthy)
 		}
 	}
 	slices.Sort(order)
 	out := make([]routes.Site, 0, len(order))
+	byID := func(a, b routes.Backend) int { return strings.Compare(a.ID, b.ID) }
 	for _, name := range order {
 		s := bySite[name].site
-		slices.SortFunc(s.Backends, func(a, b routes.Backend) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(s.Backends, byID)
+		slices.SortFunc(s.Starting, byID)
 		out = append(out, s)
 	}
 	return out, true
+}
+
+// registration is what a hostctl-tagged service in the catalog stands for.
+type registration int
+
+const (
+	ignored  registration = iota // neither: never routed, its meta unread
+	instance                     // a running instance of the site
+	marker                       // the site sleeps (see contract.SleepNode)
+)
+
+// classify tells sleep markers from instances. A marker counts only on the
+// sleep node and with its asleep time: it has no address to check, so
+// anything on the sleep node that is not a marker, or a "marker" anywhere
+// else, is a registration hostctl did not make and is ignored whole.
+func (v *view) classify(node string, s *consul.AgentService) registration {
+	since, claimsAsleep := s.Meta[contract.MetaAsleep]
+	switch {
+	case node == contract.SleepNode && since != "":
+		return marker
+	case node == contract.SleepNode || claimsAsleep:
+		return ignored
+	case v.trusted(v.addrs[node], s):
+		return instance
+	}
+	return ignored
 }
 
 type siteBuilder struct {
@@ -124,10 +158,11 @@ type siteBuilder struct {
 	domains, redirects, static map[string]bool
 }
 
-// add merges one instance. Domains come from every instance's meta, in the
-// order the spec gave (the first is where redirects point), so a site
-// mid-deploy routes the union of old and new domains.
-func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy bool) {
+// addMeta merges one registration's labels (an instance's or a marker's).
+// Domains come from every one's meta, in the order the spec gave (the
+// first is where redirects point), so a site mid-deploy routes the union
+// of old and new domains. Its CreateIndex dates the site's claim.
+func (b *siteBuilder) addMeta(s *consul.AgentService) {
 	for _, d := range splitList(s.Meta[contract.MetaDomains]) {
 		if !b.domains[d] {
 			b.domains[d] = true
@@ -152,14 +187,22 @@ func (b *siteBuilder) add(node, nodeAddr string, s *consul.AgentService, healthy
 	if s.Meta[contract.MetaHTTPS] == contract.HTTPSRedirect {
 		b.site.HTTPSOnly = true
 	}
-	if !healthy {
-		return
-	}
+}
+
+// addInstance adds a trusted instance: to Backends once it passes its
+// checks, to Starting until then (a waking site is served from those as
+// soon as one accepts a connection).
+func (b *siteBuilder) addInstance(node, nodeAddr string, s *consul.AgentService, healthy bool) {
 	addr := s.Address
 	if addr == "" {
 		addr = nodeAddr
 	}
-	b.site.Backends = append(b.site.Backends, routes.Backend{ID: node + "/" + s.ID, Addr: joinHostPort(addr, s.Port)})
+	be := routes.Backend{ID: node + "/" + s.ID, Addr: joinHostPort(addr, s.Port)}
+	if healthy {
+		b.site.Backends = append(b.site.Backends, be)
+	} else {
+		b.site.Starting = append(b.site.Starting, be)
+	}
 }
 
 // parseStatic reads "url=dir,url=dir" strictly: the meta is shaped by the

@@ -17,6 +17,9 @@ type clientConn struct {
 	req    request
 	resp   response
 	idle   atomic.Bool
+	// active is the site of the request being served, if any: a long
+	// response keeps its site awake (see TakeActivity).
+	active atomic.Pointer[siteActivity]
 	// Deadlines are moved at most once a second: setting one re-arms a
 	// runtime timer, and per request that cost showed up in profiles.
 	readDeadline  int64

@@ -16,12 +16,14 @@ func (cc *clientConn) serveRequest(n int, now int64) (keep, handoff bool) {
 		return false, true
 	}
 	start := time.Unix(0, now)
+	cc.active.Store(cc.p.activity.seen(route.Site, now))
 	_, _ = cc.br.Discard(n)
 	ex := exchange{cc: cc, route: route}
 	var err error
 	ex.retries, err = cc.p.tryInstances(fastRetry, route, now, ex.attempt)
 	keep = ex.finish(err)
 	ex.record(start, err)
+	cc.active.Store(nil)
 	return keep, false
 }
 

@@ -18,6 +18,7 @@ type Metrics struct {
 	retries   *prometheus.CounterVec
 	perSite   sync.Map // site -> *siteMetrics
 	Ejections prometheus.Counter
+	wake      *wakeMetrics
 }
 
 // siteMetrics caches one site's series: looking a series up by label
@@ -48,9 +49,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Requests sent to another instance after a failure that cannot have reached the first, by site."}, []string{"site"}),
 		Ejections: prometheus.NewCounter(prometheus.CounterOpts{Name: "hostctl_router_ejections_total",
 			Help: "Times an instance was taken out of rotation after connection failures."}),
+		wake: newWakeMetrics(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.duration, m.bytesIn, m.bytesOut, m.upErrors, m.retries, m.Ejections)
+		reg.MustRegister(m.wake.collectors()...)
 	}
 	return m
 }

@@ -40,6 +40,9 @@ type Config struct {
 	// Selector chooses the instance for each attempt, on both paths; nil
 	// means P2C.
 	Selector Selector
+	// Waker wakes sleeping sites; nil: requests for one get 503.
+	Waker Waker
+	Wake  WakeConfig
 
 	MaxHeaderBytes        int           // request head; larger gets 431
 	MaxBodyBytes          int64         // request body; larger gets 413
@@ -89,6 +92,8 @@ type Proxy struct {
 	slow      *http.Server
 	handoff   *chanListener
 	slowOnce  sync.Once
+	wakes     *wakes
+	activity  activity
 
 	mu       sync.Mutex
 	conns    map[*clientConn]struct{}
@@ -100,6 +105,7 @@ type Proxy struct {
 func New(store *routes.Store, cfg Config) *Proxy {
 	cfg.defaults()
 	p := &Proxy{cfg: cfg, store: store, conns: map[*clientConn]struct{}{}}
+	p.wakes = newWakes(cfg.Wake, cfg.Waker, store, cfg.Log, cfg.Metrics.wake)
 	if cfg.AccessLog != nil {
 		p.access = newAccessLog(cfg.AccessLog)
 	}
@@ -115,16 +121,22 @@ func New(store *routes.Store, cfg Config) *Proxy {
 	return p
 }
 
-// Published tells the proxy a new table is live, so balancing state and
-// connection pools of instances no longer routed can go.
+// Published tells the proxy a new table is live, so balancing state,
+// connection pools and activity of instances and sites no longer routed
+// can go.
 func (p *Proxy) Published(t *routes.Table) {
-	keep := map[string]bool{}
+	keep, sites := map[string]bool{}, map[string]bool{}
 	t.Each(func(r *routes.Route) {
+		sites[r.Site] = true
 		for _, b := range r.Backends {
+			keep[b.Addr] = true
+		}
+		for _, b := range r.Starting {
 			keep[b.Addr] = true
 		}
 	})
 	p.upstreams.retain(keep)
+	p.activity.retain(sites)
 }
 
 // Serve accepts plain-HTTP connections on ln until Shutdown.

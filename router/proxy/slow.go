@@ -87,14 +87,23 @@ func (p *Proxy) serveSlow(w *recorder, r *http.Request, rp *httputil.ReverseProx
 		serveStatic(w, r, st)
 		return route.Site
 	}
-	if len(route.Backends) == 0 {
-		w.Header().Set("Retry-After", "5")
-		page(w, http.StatusServiceUnavailable, "Site unavailable", fmt.Sprintf("Site %q has no healthy instance right now.", route.Site))
-		return route.Site
-	}
 	if r.ContentLength > p.cfg.MaxBodyBytes {
 		page(w, http.StatusRequestEntityTooLarge, "Request too large", "The request body is over the limit.")
 		return route.Site
+	}
+	// Open for as long as the request is (a websocket, a long response, a
+	// wait for the site to wake): the site stays active meanwhile.
+	act := p.activity.seen(route.Site, time.Now().UnixNano())
+	act.open.Add(1)
+	defer act.open.Add(-1)
+	if len(route.Backends) == 0 {
+		// Asleep or starting: wait for an instance to accept, or refuse.
+		woken, ref := p.wakes.serve(r.Context(), route, routes.NormalizeHost(r.Host))
+		if ref != nil {
+			ref.write(w)
+			return route.Site
+		}
+		route = woken
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes)

@@ -14,7 +14,8 @@ import (
 	"sync/atomic"
 )
 
-// Backend is one running instance of a site that passed its health check.
+// Backend is one running instance of a site: in Backends, one that passed
+// its health check; in Starting, one registered but not passing yet.
 type Backend struct {
 	ID   string // stable per instance, for logs and metrics
 	Addr string // host:port
@@ -41,6 +42,12 @@ type Site struct {
 	Name     string
 	Domains  []string
 	Backends []Backend
+	// Starting are instances registered but not passing their health check
+	// yet (or any more): the proxy only uses them while it wakes the site.
+	Starting []Backend
+	// Asleep: the site is scaled to zero and the proxy wakes it on the
+	// first request. Its hosts stay in the table like any site's.
+	Asleep bool
 	// Redirects answer with a permanent redirect to the site's first
 	// domain it owns.
 	Redirects []string
@@ -61,6 +68,8 @@ type Site struct {
 type Route struct {
 	Site     string
 	Backends []Backend
+	Starting []Backend
+	Asleep   bool
 	// RedirectTo, when set, is the host this one permanently redirects to;
 	// such a route has no backends.
 	RedirectTo string
@@ -83,6 +92,7 @@ func (r *Route) StaticFor(path string) (Static, bool) {
 type Table struct {
 	exact    map[string]*Route
 	wildcard map[string]*Route // keyed by the part after "*."
+	bySite   map[string]*Route // each site's own route (not its redirects)
 	sites    int
 }
 
@@ -106,7 +116,7 @@ func Build(sites []Site, prev *Table) (*Table, []error) {
 	sorted := make([]Site, len(sites))
 	copy(sorted, sites)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	t := &Table{exact: map[string]*Route{}, wildcard: map[string]*Route{}, sites: len(sorted)}
+	t := &Table{exact: map[string]*Route{}, wildcard: map[string]*Route{}, bySite: map[string]*Route{}, sites: len(sorted)}
 
 	claims := map[string][]claim{}
 	for i := range sorted {
@@ -187,13 +197,15 @@ func Build(sites []Site, prev *Table) (*Table, []error) {
 			}
 		} else {
 			if r = routesOf[s]; r == nil {
-				r = &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...), HTTPSOnly: s.HTTPSOnly}
+				r = &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...), HTTPSOnly: s.HTTPSOnly,
+					Starting: append([]Backend(nil), s.Starting...), Asleep: s.Asleep}
 				for _, st := range s.Static {
 					if st.Root != "" && st.Base != "" && st.Sub != "" {
 						r.Static = append(r.Static, st)
 					}
 				}
 				routesOf[s] = r
+				t.bySite[s.Name] = r
 			}
 		}
 		if rest, ok := strings.CutPrefix(h, "*."); ok {
@@ -303,6 +315,14 @@ func (t *Table) Each(f func(*Route)) {
 	for _, r := range t.wildcard {
 		f(r)
 	}
+}
+
+// Site returns the route of the site's own domains, if it owns any: the
+// proxy follows a waking site in the latest table by name, whichever host
+// the request came in on.
+func (t *Table) Site(name string) (*Route, bool) {
+	r, ok := t.bySite[name]
+	return r, ok
 }
 
 // Sites is how many sites the table was built from.
