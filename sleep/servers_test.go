@@ -3,13 +3,10 @@ package sleep
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,59 +20,36 @@ import (
 
 // The package's server tests share one Consul dev agent and one Nomad
 // server, started by the first test that needs them and stopped, by the
-// PIDs started, when the package's tests end. Each test uses sites of its
-// own names, so they do not see each other's jobs.
+// PIDs started, when the package's tests end (testkit.Main). Each test
+// uses sites of its own names, so they do not see each other's jobs.
 var shared struct {
-	once  sync.Once
-	c     Client
-	err   error
-	procs []*exec.Cmd
-	dir   string
+	once sync.Once
+	c    Client
+	err  error
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code != 0 && shared.dir != "" {
-		// The servers' own account of a failure.
-		for _, name := range []string{"consul.log", "nomad.log"} {
-			if b, err := os.ReadFile(filepath.Join(shared.dir, name)); err == nil {
-				fmt.Fprintf(os.Stderr, "--- %s (last 3000 bytes) ---\n%s\n", name, b[max(0, len(b)-3000):])
-			}
-		}
-	}
-	for _, p := range shared.procs {
-		_ = p.Process.Signal(syscall.SIGKILL)
-		_ = p.Wait()
-	}
-	if shared.dir != "" && code == 0 {
-		os.RemoveAll(shared.dir)
-	} else if shared.dir != "" {
-		fmt.Fprintf(os.Stderr, "servers' data and logs kept in %s\n", shared.dir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // servers is the shared pair; under -short the test is skipped.
 func servers(t *testing.T) Client {
 	t.Helper()
 	testkit.NeedsServers(t, "a Consul dev agent and a Nomad server")
 	consulBin, nomadBin := testkit.Tool(t, "consul"), testkit.Tool(t, "nomad")
-	shared.once.Do(func() { shared.c, shared.err = startServers(consulBin, nomadBin) })
+	shared.once.Do(func() { shared.c, shared.err = startServers(t, consulBin, nomadBin) })
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}
 	return shared.c
 }
 
-func startServers(consulBin, nomadBin string) (Client, error) {
-	dir, err := os.MkdirTemp("", "hostctl-sleep-")
+func startServers(t *testing.T, consulBin, nomadBin string) (Client, error) {
+	dir, err := testkit.ServerDir("hostctl-sleep-")
 	if err != nil {
 		return Client{}, err
 	}
-	shared.dir = dir
-	p := freePorts(6)
+	p := testkit.FreePorts(t, 3)
 	consulAddr := "127.0.0.1:" + strconv.Itoa(p[0])
-	if err := spawn(consulBin, "agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "sleep-test",
+	if err := testkit.Spawn(consulBin, dir, "agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "sleep-test",
 		"-http-port", strconv.Itoa(p[0]), "-serf-lan-port", strconv.Itoa(p[1]), "-server-port", strconv.Itoa(p[2]),
 		"-dns-port", "-1", "-grpc-port", "-1", "-serf-wan-port", "-1", "-log-level", "warn",
 		// Dev mode also opens gRPC-TLS on the fixed port 8503, which two
@@ -85,101 +59,27 @@ func startServers(consulBin, nomadBin string) (Client, error) {
 	}
 	// A server alone: scaling is all these tests do, and without a client
 	// nothing needs root, cgroups or fingerprinting, and nothing runs.
-	cfg := fmt.Sprintf(`
-data_dir = %q
-bind_addr = "127.0.0.1"
-log_level = "WARN"
-disable_update_check = true
-ports {
-  http = %d
-  rpc  = %d
-  serf = %d
-}
-advertise {
-  http = "127.0.0.1"
-  rpc  = "127.0.0.1"
-  serf = "127.0.0.1"
-}
-server {
-  enabled          = true
-  bootstrap_expect = 1
-}
-client { enabled = false }
-consul {
-  address          = %q
-  auto_advertise   = false
-  server_auto_join = false
-  client_auto_join = false
-}
-`, filepath.Join(dir, "nomad"), p[3], p[4], p[5], consulAddr)
-	cfgPath := filepath.Join(dir, "nomad.hcl")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+	nc, err := testkit.StartNomadServer(nomadBin, dir, consulAddr)
+	if err != nil {
 		return Client{}, err
 	}
-	if err := spawn(nomadBin, "agent", "-config", cfgPath); err != nil {
-		return Client{}, err
-	}
-	// Explicit schemes: the dev agents speak plain HTTP whatever the
+	// An explicit scheme: the dev agent speaks plain HTTP whatever the
 	// developer's environment says.
 	cc, err := consul.NewClient(&consul.Config{Address: consulAddr, Scheme: "http"})
 	if err != nil {
 		return Client{}, err
 	}
-	nc, err := nomad.NewClient(&nomad.Config{Address: "http://127.0.0.1:" + strconv.Itoa(p[3])})
-	if err != nil {
-		return Client{}, err
-	}
 	deadline := time.Now().Add(45 * time.Second)
 	for {
-		cl, err1 := cc.Status().Leader()
-		nl, err2 := nc.Status().Leader()
-		if err1 == nil && err2 == nil && cl != "" && nl != "" {
+		leader, err := cc.Status().Leader()
+		if err == nil && leader != "" {
 			return Client{Nomad: nc, Consul: cc}, nil
 		}
 		if time.Now().After(deadline) {
-			return Client{}, fmt.Errorf("servers never elected leaders: consul %q %v, nomad %q %v", cl, err1, nl, err2)
+			return Client{}, fmt.Errorf("consul never elected a leader (%v)", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// spawn starts a server with an environment of its own: the operator's
-// tokens, TLS settings and cloud variables (AWS_CA_BUNDLE breaks Nomad's
-// fingerprinter) must not change how it runs.
-func spawn(bin string, args ...string) error {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + shared.dir}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Their output goes to a file beside their data: a test's output is
-	// for what the test found.
-	log, err := os.Create(filepath.Join(shared.dir, filepath.Base(bin)+".log"))
-	if err != nil {
-		return err
-	}
-	defer log.Close()
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	shared.procs = append(shared.procs, cmd)
-	return nil
-}
-
-func freePorts(n int) []int {
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			panic(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }
 
 // siteSpec is a site with a worker, redirects, static files and HTTPS
