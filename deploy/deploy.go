@@ -327,6 +327,9 @@ func waitAllocsStopped(ctx context.Context, nc *nomad.Client, id string) error {
 }
 
 func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
 	var ue nomad.UnexpectedResponseError
 	if errors.As(err, &ue) {
 		return ue.StatusCode() == 404

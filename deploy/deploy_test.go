@@ -109,3 +109,21 @@ func TestNotWrittenYet(t *testing.T) {
 		})
 	}
 }
+
+func TestIsNotFound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"a 404", errors.New("Unexpected response code: 404 (job not found)"), true},
+		{"another error", errors.New("connection refused"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isNotFound(tc.err); got != tc.want {
+				t.Errorf("isNotFound(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+}

@@ -165,6 +165,24 @@ func TestSleepingSites(t *testing.T) {
 		}
 	})
 
+	t.Run("a new version applied while asleep stays asleep and wakes on its new domain", func(t *testing.T) {
+		if !status().Sleep.Asleep {
+			c.mustRun("site", "sleep", "sleepy")
+		}
+		next := c.writeSpec("sleepy-v2.hcl", strings.Replace(mustRead(t, spec), `domains     = ["sleepy.localhost"]`,
+			`domains     = ["sleepy.localhost", "new.sleepy.localhost"]`, 1))
+		out := c.mustRun("site", "apply", next)
+		if st := status(); !st.Sleep.Asleep || !strings.Contains(out, "is asleep") {
+			t.Fatalf("apply woke it: %+v\n%s", st.Sleep, out)
+		}
+		if n := len(processesOfUID(uid)); n > 0 {
+			t.Errorf("%d processes of the site after an apply while asleep", n)
+		}
+		if code, body := c.get("new.sleepy.localhost", "/"); code != 200 || !strings.Contains(body, "site=sleepy") {
+			t.Fatalf("the new domain: %d %q", code, body)
+		}
+	})
+
 	t.Run("destroyed while asleep, its hosts answer 404", func(t *testing.T) {
 		c.mustRun("site", "sleep", "sleepy")
 		c.mustRun("site", "destroy", "sleepy")
@@ -260,4 +278,13 @@ func (c *cluster) restartRouter() {
 	// Consul's HTTP port is the cluster's port base.
 	_, base, _ := strings.Cut(c.envValue("CONSUL_HTTP_ADDR"), ":")
 	c.mustRun("dev", "up", "--port-base", base)
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -86,6 +86,9 @@ func webService(job *nomad.Job) (*nomad.Service, error) {
 }
 
 func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
 	var e nomad.UnexpectedResponseError
 	if errors.As(err, &e) {
 		return e.StatusCode() == 404
