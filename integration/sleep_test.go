@@ -71,10 +71,10 @@ func TestSleepingSites(t *testing.T) {
 		took := waitAsleep(60 * time.Second)
 		t.Logf("asleep %s after the last request (sleep_after 5s)", took.Round(100*time.Millisecond))
 		deadline := time.Now().Add(30 * time.Second)
-		for len(processesOfUID(uid)) > 0 && time.Now().Before(deadline) {
+		for len(processesOfUID(uid, c.stateDir)) > 0 && time.Now().Before(deadline) {
 			time.Sleep(250 * time.Millisecond)
 		}
-		if left := processesOfUID(uid); len(left) > 0 {
+		if left := processesOfUID(uid, c.stateDir); len(left) > 0 {
 			t.Fatalf("processes of the sleeping site's uid %d: %v", uid, left)
 		}
 		if st := status(); st.Sleep.Counts["web"] != 1 {
@@ -89,7 +89,7 @@ func TestSleepingSites(t *testing.T) {
 			t.Fatalf("wake: %d %q", code, body)
 		}
 		t.Logf("woken and answered in %s", time.Since(t0).Round(time.Millisecond))
-		if len(processesOfUID(uid)) == 0 {
+		if len(processesOfUID(uid, c.stateDir)) == 0 {
 			t.Error("answered, but no process runs as the site")
 		}
 	})
@@ -175,7 +175,7 @@ func TestSleepingSites(t *testing.T) {
 		if st := status(); !st.Sleep.Asleep || !strings.Contains(out, "is asleep") {
 			t.Fatalf("apply woke it: %+v\n%s", st.Sleep, out)
 		}
-		if n := len(processesOfUID(uid)); n > 0 {
+		if n := len(processesOfUID(uid, c.stateDir)); n > 0 {
 			t.Errorf("%d processes of the site after an apply while asleep", n)
 		}
 		if code, body := c.get("new.sleepy.localhost", "/"); code != 200 || !strings.Contains(body, "site=sleepy") {
@@ -227,8 +227,10 @@ func openWebsocket(t *testing.T, router, host string) net.Conn {
 	return conn
 }
 
-// processesOfUID lists the live processes running as uid.
-func processesOfUID(uid int) []string {
+// processesOfUID lists the live processes running as uid in the cluster
+// whose state is in dir: other clusters on the machine (a benchmark, another
+// test) hand out the same uids.
+func processesOfUID(uid int, dir string) []string {
 	entries, _ := os.ReadDir("/proc")
 	var out []string
 	for _, e := range entries {
@@ -242,7 +244,11 @@ func processesOfUID(uid int) []string {
 		}
 		for _, line := range strings.Split(string(b), "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == "Uid:" && f[1] == strconv.Itoa(uid) {
-				if st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); !strings.Contains(string(st), ") Z ") {
+				st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+				cwd, _ := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+				cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+				ours := strings.HasPrefix(cwd, dir+"/") || strings.Contains(string(cmdline), dir+"/")
+				if ours && !strings.Contains(string(st), ") Z ") {
 					out = append(out, strconv.Itoa(pid))
 				}
 			}

@@ -80,7 +80,7 @@ func main() {
 
 func runBench(o options) {
 	started := time.Now()
-	res := results{Command: strings.Join(os.Args, " "), Started: started, Machine: machine()}
+	res := results{Command: strings.Join(append([]string{"bench/wake"}, os.Args[1:]...), " "), Started: started, Machine: machine()}
 	work, err := os.MkdirTemp("/tmp", "hostctl-wbench-")
 	check(err)
 	// Not 0700: the site users must reach their task directories below it.
