@@ -9,6 +9,7 @@ import (
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/contract"
 )
@@ -35,14 +36,34 @@ func (c Client) WakeFailed(ctx context.Context, site, reason string) error {
 	if _, err := c.Consul.KV().Put(&consul.KVPair{Key: contract.WakeErrorPrefix + site, Value: v}, (&consul.WriteOptions{}).WithContext(ctx)); err != nil {
 		return err
 	}
-	// The failed instances would crash-loop, rescheduled by Nomad, and a
-	// request after the site is fixed would find a wake "under way":
-	// back to sleep, so the next request starts afresh.
+	// Failed instances would crash-loop, rescheduled by Nomad, and a
+	// request after the site is fixed would find a wake "under way": back
+	// to sleep, so the next request starts afresh. Instances that are only
+	// slow (a busy node) are kept: the next request finds them starting
+	// instead of starting over.
 	if m, err := c.marker(ctx, site); err != nil || m == nil {
+		return err
+	}
+	if crashed, err := c.crashed(ctx, site); err != nil || !crashed {
 		return err
 	}
 	_, err := c.sleep(ctx, site, false)
 	return err
+}
+
+// crashed reports whether an instance the site's job still wants has
+// failed, as opposed to being placed or started and not yet answering.
+func (c Client) crashed(ctx context.Context, site string) (bool, error) {
+	allocs, _, err := c.Nomad.Jobs().Allocations(site, false, (&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return false, err
+	}
+	for _, a := range allocs {
+		if a.DesiredStatus == nomad.AllocDesiredStatusRun && a.ClientStatus == nomad.AllocClientStatusFailed {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (c Client) clearWakeError(ctx context.Context, site string) error {
