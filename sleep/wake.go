@@ -43,6 +43,10 @@ func (c Client) Wake(ctx context.Context, site string) (started bool, err error)
 		return false, err
 	}
 	if m == nil {
+		// A site that does not exist is told so, not that it is awake.
+		if _, err := c.job(ctx, site); err != nil {
+			return false, err
+		}
 		return false, fmt.Errorf("site %s: %w", site, ErrNotAsleep)
 	}
 	st, err := stateOf(site, m.ServiceMeta)
