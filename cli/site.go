@@ -44,8 +44,8 @@ func siteCommand() *cli.Command {
 			siteRestartCommand(),
 			siteRollbackCommand(),
 			siteRunCommand(),
-			siteSleepCommands()[0],
-			siteSleepCommands()[1],
+			siteSleepCommand(),
+			siteWakeCommand(),
 			{
 				Name:      "destroy",
 				Usage:     "stop a site and remove its job (its database and media are kept unless --purge)",

@@ -74,15 +74,7 @@ func siteStatusCommand() *cli.Command {
 		Usage:     "instances, nodes, health as Consul sees it, URL, CPU and memory in use",
 		ArgsUsage: "SITE",
 		Flags:     []cli.Flag{outputFlag},
-		Action: func(c *cli.Context) error {
-			site, err := siteArg(c)
-			if err != nil {
-				return err
-			}
-			ops, err := siteService(c)
-			if err != nil {
-				return err
-			}
+		Action: onSite(func(c *cli.Context, ops *siteops.Service, site string) error {
 			st, err := ops.Status(c.Context, site)
 			if err != nil {
 				return err
@@ -106,7 +98,7 @@ func siteStatusCommand() *cli.Command {
 				}
 				tw.Flush()
 			})
-		},
+		}),
 	}
 }
 
@@ -185,17 +177,9 @@ func siteRestartCommand() *cli.Command {
 		Name:      "restart",
 		Usage:     "replace every instance, each new one started and healthy before an old one stops",
 		ArgsUsage: "SITE",
-		Action: func(c *cli.Context) error {
-			site, err := siteArg(c)
-			if err != nil {
-				return err
-			}
-			ops, err := siteService(c)
-			if err != nil {
-				return err
-			}
+		Action: onSite(func(c *cli.Context, ops *siteops.Service, site string) error {
 			return ops.Restart(c.Context, site)
-		},
+		}),
 	}
 }
 
@@ -295,42 +279,43 @@ func sleepState(asleep bool, since time.Time) string {
 	return "asleep since " + since.Local().Format(time.RFC3339)
 }
 
-func siteSleepCommands() []*cli.Command {
-	return []*cli.Command{
-		{
-			Name:      "sleep",
-			Usage:     "put a site to sleep now: no process of it runs; its next request wakes it",
-			ArgsUsage: "SITE",
-			Action: func(c *cli.Context) error {
-				site, err := siteArg(c)
-				if err != nil {
-					return err
-				}
-				ops, err := siteService(c)
-				if err != nil {
-					return err
-				}
-				return ops.Sleep(c.Context, site)
-			},
-		},
-		{
-			Name:      "wake",
-			Usage:     "wake a sleeping site and wait until it is healthy",
-			ArgsUsage: "SITE",
-			Flags:     []cli.Flag{&cli.DurationFlag{Name: "timeout", Value: 2 * time.Minute}},
-			Action: func(c *cli.Context) error {
-				site, err := siteArg(c)
-				if err != nil {
-					return err
-				}
-				ops, err := siteService(c)
-				if err != nil {
-					return err
-				}
-				ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
-				defer cancel()
-				return ops.Wake(ctx, site)
-			},
-		},
+func siteSleepCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "sleep",
+		Usage:     "put a site to sleep now: no process of it runs; its next request wakes it",
+		ArgsUsage: "SITE",
+		Action: onSite(func(c *cli.Context, ops *siteops.Service, site string) error {
+			return ops.Sleep(c.Context, site)
+		}),
+	}
+}
+
+func siteWakeCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "wake",
+		Usage:     "wake a sleeping site and wait until it is healthy",
+		ArgsUsage: "SITE",
+		Flags:     []cli.Flag{&cli.DurationFlag{Name: "timeout", Value: 2 * time.Minute}},
+		Action: onSite(func(c *cli.Context, ops *siteops.Service, site string) error {
+			ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+			defer cancel()
+			return ops.Wake(ctx, site)
+		}),
+	}
+}
+
+// onSite is the action of a command that takes one SITE and runs one use
+// case on it.
+func onSite(run func(c *cli.Context, ops *siteops.Service, site string) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		site, err := siteArg(c)
+		if err != nil {
+			return err
+		}
+		ops, err := siteService(c)
+		if err != nil {
+			return err
+		}
+		return run(c, ops, site)
 	}
 }
