@@ -151,9 +151,9 @@ func TestTLS(t *testing.T) {
 	}))
 	defer backend.Close()
 	port, _ := strconv.Atoi(strings.TrimPrefix(backend.URL, "http://127.0.0.1:"))
-	a.Register(a.NodeName(), "shop", "shop-1", port, consul.HealthPassing,
+	a.Register("n1", "shop", "shop-1", port, consul.HealthPassing,
 		map[string]string{"hostctl_domains": "shop.test", "hostctl_https": "redirect"})
-	a.Register(a.NodeName(), "files", "files-1", port, consul.HealthPassing, map[string]string{"hostctl_domains": "files.test"})
+	a.Register("n1", "files", "files-1", port, consul.HealthPassing, map[string]string{"hostctl_domains": "files.test"})
 	certFile, keyFile := selfSigned(t, "files.test")
 
 	r1 := startRouter(t, a.Addr, TLSConfig{ACMEDirectory: dir, ACMERootCA: rootCA, CertFiles: []string{certFile + ":" + keyFile}})
