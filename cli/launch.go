@@ -25,6 +25,8 @@ func launchCommand() *cli.Command {
 			&cli.StringFlag{Name: "python", Usage: "the site's interpreter; a virtualenv of it (with system packages) is put first on PATH"},
 			&cli.StringFlag{Name: "requirements", Usage: "pip requirements file, relative to the app, installed into the virtualenv"},
 			&cli.BoolFlag{Name: "requirements-required", Usage: "fail if the requirements file is missing"},
+			&cli.StringFlag{Name: "version-key", Usage: "the site version's key (sha256, from the job): its virtualenv is kept on the node for the same version"},
+			&cli.BoolFlag{Name: "release", Usage: "this is the release step: its output is kept on the node and restored, not rerun, for the same version and code"},
 			&cli.IntFlag{Name: "log-files", Usage: "write the command's output into this many rotated files in the allocation's logs dir (the job turns Nomad's log collection off); 0: leave output to Nomad"},
 			&cli.IntFlag{Name: "log-file-mb", Value: 5, Usage: "size of each log file, MiB"},
 		},
@@ -46,6 +48,8 @@ func launchCommand() *cli.Command {
 				Python:               c.String("python"),
 				Requirements:         c.String("requirements"),
 				RequirementsRequired: c.Bool("requirements-required"),
+				VersionKey:           c.String("version-key"),
+				Release:              c.Bool("release"),
 				Argv:                 c.Args().Slice(),
 			}
 			if n := c.Int("log-files"); n > 0 && !sandbox.Supervised() {

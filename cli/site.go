@@ -26,6 +26,7 @@ func siteCommand() *cli.Command {
 					&cli.DurationFlag{Name: "timeout", Value: 5 * time.Minute, Usage: "give up waiting for a healthy deployment after this long"},
 					&cli.BoolFlag{Name: "detach", Usage: "return once Nomad has placed the sites, without waiting for them to be healthy"},
 					&cli.BoolFlag{Name: "wake", Usage: "deploy a sleeping site awake (without it, a sleeping site's new version starts with its next request)"},
+					&cli.BoolFlag{Name: "asleep", Usage: "register the sites asleep: nothing starts until a site's first request (a running site is put to sleep)"},
 				),
 				Action: siteApply,
 			},
@@ -122,7 +123,7 @@ func siteApply(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return ops.Apply(ctx, sites, siteops.ApplyOptions{Detach: c.Bool("detach"), Wake: c.Bool("wake")})
+	return ops.Apply(ctx, sites, siteops.ApplyOptions{Detach: c.Bool("detach"), Wake: c.Bool("wake"), Asleep: c.Bool("asleep")})
 }
 
 func siteDestroy(c *cli.Context) error {

@@ -33,6 +33,8 @@ func TestSleepingSites(t *testing.T) {
   app         = "."
   wsgi        = "app:application"
   sleep_after = "5s"
+  # Writes a fresh token each time it runs; a wake restores it instead.
+  release = [["python3", "-c", "import uuid; open('release.txt', 'w').write(uuid.uuid4().hex)"]]
   process "web" {
     workers = 1
     threads = 8
@@ -64,10 +66,17 @@ func TestSleepingSites(t *testing.T) {
 	}
 	uid := func() int { n, _ := strconv.Atoi(status().UID); return n }()
 
+	release := func(body string) string {
+		_, token, _ := strings.Cut(strings.TrimSpace(body), " release=")
+		return token
+	}
+	deployed := ""
 	t.Run("sleeps after its idle time and leaves no process", func(t *testing.T) {
-		if code, body := c.get("sleepy.localhost", "/"); code != 200 || !strings.Contains(body, "site=sleepy") {
+		code, body := c.get("sleepy.localhost", "/")
+		if code != 200 || !strings.Contains(body, "site=sleepy") || len(release(body)) != 32 {
 			t.Fatalf("awake: %d %q", code, body)
 		}
+		deployed = release(body)
 		took := waitAsleep(60 * time.Second)
 		t.Logf("asleep %s after the last request (sleep_after 5s)", took.Round(100*time.Millisecond))
 		deadline := time.Now().Add(30 * time.Second)
@@ -89,6 +98,9 @@ func TestSleepingSites(t *testing.T) {
 			t.Fatalf("wake: %d %q", code, body)
 		}
 		t.Logf("woken and answered in %s", time.Since(t0).Round(time.Millisecond))
+		if got := release(body); got != deployed {
+			t.Errorf("the wake reran the release step of an unchanged version: release.txt %q, deployed %q", got, deployed)
+		}
 		if len(processesOfUID(uid, c.stateDir)) == 0 {
 			t.Error("answered, but no process runs as the site")
 		}
@@ -195,8 +207,31 @@ func TestSleepingSites(t *testing.T) {
 				t.Errorf("allocation %s of the new version is wanted running", a.ID[:8])
 			}
 		}
-		if code, body := c.get("new.sleepy.localhost", "/"); code != 200 || !strings.Contains(body, "site=sleepy") {
+		code, body := c.get("new.sleepy.localhost", "/")
+		if code != 200 || !strings.Contains(body, "site=sleepy") {
 			t.Fatalf("the new domain: %d %q", code, body)
+		}
+		if got := release(body); got == deployed || len(got) != 32 {
+			t.Errorf("a new version's first wake did not run its release step: release.txt %q (before: %q)", got, deployed)
+		}
+	})
+
+	t.Run("a new site applied asleep starts nothing until its first request", func(t *testing.T) {
+		c.stage("drowsy", "testdata/sleepy")
+		drowsy := c.writeSpec("drowsy.hcl", strings.NewReplacer(`site "sleepy"`, `site "drowsy"`, "sleepy.localhost", "drowsy.localhost").Replace(mustRead(t, spec)))
+		out := c.mustRun("site", "apply", "--asleep", drowsy)
+		var st siteops.SiteStatus
+		if err := json.Unmarshal([]byte(c.mustRun("site", "status", "-o", "json", "drowsy")), &st); err != nil {
+			t.Fatal(err)
+		}
+		if !st.Sleep.Asleep || st.Sleep.Counts["web"] != 1 || !strings.Contains(out, "is asleep") {
+			t.Fatalf("apply --asleep: %+v\n%s", st.Sleep, out)
+		}
+		if allocs, _, err := c.nomad().Jobs().Allocations("drowsy", true, nil); err != nil || len(allocs) != 0 {
+			t.Fatalf("allocations of a site applied asleep: %d %v", len(allocs), err)
+		}
+		if code, body := c.get("drowsy.localhost", "/"); code != 200 || !strings.Contains(body, "site=drowsy") || len(release(body)) != 32 {
+			t.Fatalf("first request: %d %q", code, body)
 		}
 	})
 

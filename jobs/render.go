@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
 	"strconv"
@@ -230,11 +232,36 @@ for argv in cmds:
 // releaseTask runs the release commands as a prestart task: gunicorn does
 // not start in an instance until they succeed, and if they fail the
 // instance never turns healthy, so the deployment fails and auto-reverts.
+//
+// A new instance of a version whose release already ran on the node (a
+// wake, a scale-up) skips it: the launcher restores what it left instead
+// (see sandbox/release.go), keyed by VersionKey.
 func releaseTask(s Site, uid int) *api.Task {
 	cmds, _ := json.Marshal(s.Release) // [][]string always marshals
 	t := siteTask(s, "release", uid, []string{SitePython, "-c", releaseRunner, RunningAppDir, string(cmds)}, s.Web.Resources)
+	args := t.Config["args"].([]string)
+	t.Config["args"] = append([]string{args[0], "--release"}, args[1:]...)
 	t.Lifecycle = &api.TaskLifecycle{Hook: api.TaskLifecycleHookPrestart, Sidecar: false}
 	return t
+}
+
+// VersionKey names a version of a site as far as preparing it on a node
+// goes (its virtualenv, its release step's output): the whole validated
+// site, less what only changes how many instances run or when they sleep,
+// and its uid. The launcher adds the restart stamp, and for the release
+// the code's content.
+func VersionKey(s Site, uid int) string {
+	s.Web.Instances, s.SleepAfter = 0, 0
+	s.Processes = append([]Process(nil), s.Processes...)
+	for i := range s.Processes {
+		s.Processes[i].Instances = 0
+	}
+	b, _ := json.Marshal(struct {
+		Site
+		UID int
+	}{s, uid}) // plain data: always marshals
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Each task keeps its newest logFiles files of logFileMB MiB per stream.
@@ -248,7 +275,7 @@ const (
 // copies the code privately, drops to uid, prepares the site's virtualenv
 // and execs argv.
 func launched(s Site, uid int, argv []string) map[string]any {
-	args := append([]string{"launch", "--uid", strconv.Itoa(uid)}, codeArgs(s)...)
+	args := append([]string{"launch", "--uid", strconv.Itoa(uid), "--version-key", VersionKey(s, uid)}, codeArgs(s)...)
 	args = append(args, "--python", s.Python, "--requirements", s.Requirements,
 		"--log-files", strconv.Itoa(logFiles), "--log-file-mb", strconv.Itoa(logFileMB))
 	if s.RequirementsRequired {

@@ -44,7 +44,7 @@ func TestRenderEverySetting(t *testing.T) {
 	}
 	wt := worker.Tasks[0]
 	wargs := wt.Config["args"].([]string)
-	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--code-root", sites[0].CodeRoot, "--code", "shop/app", "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--write", "/srv/media/sites/shop", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
+	if !slices.Equal(wargs, []string{"launch", "--uid", "2000001", "--version-key", VersionKey(sites[0], 2000001), "--code-root", sites[0].CodeRoot, "--code", "shop/app", "--python", "/usr/bin/python3", "--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--write", "/srv/media/sites/shop", "--", "/usr/bin/python3", "manage.py", "run_worker"}) {
 		t.Errorf("worker args = %v", wargs)
 	}
 	if wt.Env["MEDIA_ROOT"] != "/srv/media/sites/shop" || wt.Env["MEDIA_URL"] != "/media/" {

@@ -57,7 +57,7 @@ func TestRender(t *testing.T) {
 		t.Errorf("command = %v", task.Config["command"])
 	}
 	args := task.Config["args"].([]string)
-	wantLaunch := []string{"launch", "--uid", "2000042", "--code-root", "/srv/sources", "--code", "hello", "--python", "/usr/bin/python3.11",
+	wantLaunch := []string{"launch", "--uid", "2000042", "--version-key", VersionKey(s, 2000042), "--code-root", "/srv/sources", "--code", "hello", "--python", "/usr/bin/python3.11",
 		"--requirements", "requirements.txt", "--log-files", "3", "--log-file-mb", "5", "--", "python", "-m", "gunicorn"}
 	if !slices.Equal(args[:len(wantLaunch)], wantLaunch) {
 		t.Errorf("args do not go through the launcher: %v", args[:len(wantLaunch)])

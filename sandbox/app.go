@@ -181,6 +181,18 @@ func (c *treeCopy) dir(srcFd, dstParent int, name string, depth int) error {
 			return err
 		}
 	}
+	return c.entries(src, dstFd, depth)
+}
+
+// contents copies what the directory srcFd (which it closes) holds into
+// the existing directory dstFd.
+func (c *treeCopy) contents(srcFd, dstFd, depth int) error {
+	src := fileFromFD(srcFd, ".")
+	defer src.Close()
+	return c.entries(src, dstFd, depth)
+}
+
+func (c *treeCopy) entries(src *os.File, dstFd, depth int) error {
 	entries, err := src.ReadDir(-1)
 	if err != nil {
 		return err

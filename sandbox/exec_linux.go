@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +50,14 @@ func Launch(spec Spec) error {
 		}
 		workDir = dir
 	}
+	store := ""
+	if spec.VersionKey != "" && (spec.Code != "" || spec.Fetched != "") {
+		dir, err := siteStore(spec.Dirs.Alloc, spec.UID)
+		if err != nil {
+			return fmt.Errorf("the site's store on this node: %w", err)
+		}
+		store = dir
+	}
 	// No core dumps: they would carry secrets and database passwords into
 	// files outside the site's control.
 	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
@@ -61,7 +70,11 @@ func Launch(spec Spec) error {
 	// than the site itself could.
 	taskDir := filepath.Dir(spec.Dirs.Task)
 	writable := append([]string{spec.Dirs.Alloc, taskDir}, spec.ExtraWritable...)
-	if err := confine(writable, taskPorts(os.Environ()), true); err != nil {
+	preparing := writable
+	if store != "" {
+		preparing = append(slices.Clone(writable), store)
+	}
+	if err := confine(preparing, taskPorts(os.Environ()), true); err != nil {
 		return err
 	}
 	if spec.Fetched != "" {
@@ -84,7 +97,7 @@ func Launch(spec Spec) error {
 		os.Setenv(k, v)
 	}
 	if spec.Python != "" {
-		venv, err := prepareVenv(spec, workDir)
+		venv, err := prepareVenv(spec, workDir, store)
 		if err != nil {
 			return err
 		}
@@ -93,6 +106,16 @@ func Launch(spec Spec) error {
 		os.Setenv("VIRTUAL_ENV", venv)
 		os.Setenv("PATH", filepath.Join(venv, "bin")+":"+os.Getenv("PATH"))
 		os.Unsetenv("PYTHONHOME")
+	}
+	if store != "" && spec.Release && workDir != "" {
+		return release(spec, workDir, store)
+	}
+	if store != "" {
+		// The store is for preparing a version; what runs the site (and
+		// whatever a request makes it do) writes nothing there.
+		if err := restrictWrites(writable); err != nil {
+			return err
+		}
 	}
 	bin, err := exec.LookPath(spec.Argv[0])
 	if err != nil {
@@ -131,6 +154,18 @@ func confine(writable []string, ports []uint16, scoped bool) error {
 		fmt.Fprintf(os.Stderr, "hostctl launch: warning: this kernel's Landlock (ABI %d) cannot confine TCP binds; another site could take this one's port while it restarts\n", abi)
 	}
 	return installSeccomp()
+}
+
+// restrictWrites narrows writes further to writable, on top of what
+// confine allowed: a second Landlock layer (layers only ever narrow).
+func restrictWrites(writable []string) error {
+	err := landlock.MustConfig(writeAccess).BestEffort().Restrict(
+		landlock.PathAccess(writeAccess, writable...),
+		landlock.PathAccess(landlock.AccessFSSet(llsys.AccessFSWriteFile|llsys.AccessFSTruncate), devFiles...).IgnoreIfMissing())
+	if err != nil {
+		return fmt.Errorf("landlock: %w", err)
+	}
+	return nil
 }
 
 // taskPorts are the ports Nomad assigned to the task's group

@@ -39,7 +39,13 @@ type Spec struct {
 	Python               string
 	Requirements         string
 	RequirementsRequired bool
-	Argv                 []string
+	// VersionKey names the site's version (see store.go): its virtualenv
+	// is kept on the node for allocations of the same version. Release
+	// marks the release task, whose output is kept and restored instead
+	// of rerun (release.go).
+	VersionKey string
+	Release    bool
+	Argv       []string
 }
 
 // Dirs are the directories Nomad gives a task (NOMAD_ALLOC_DIR etc.).

@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 		dirs, err := DirsFromEnv()
 		spec := Spec{UID: siteUID, Dirs: dirs, Argv: os.Args[1:], Fetched: os.Getenv("HOSTCTL_SANDBOX_FETCHED"),
 			Python: os.Getenv("HOSTCTL_SANDBOX_PYTHON"), Requirements: os.Getenv("HOSTCTL_SANDBOX_REQUIREMENTS"),
-			RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1"}
+			RequirementsRequired: os.Getenv("HOSTCTL_SANDBOX_REQUIRED") == "1", VersionKey: os.Getenv("HOSTCTL_SANDBOX_VERSION_KEY"), Release: os.Getenv("HOSTCTL_SANDBOX_RELEASE") == "1"}
 		if app := os.Getenv("HOSTCTL_SANDBOX_APP"); app != "" {
 			// The tests' source trees hold one site's code each.
 			spec.CodeRoot, spec.Code = filepath.Dir(app), filepath.Base(app)
@@ -49,7 +49,13 @@ func fakeAlloc(t *testing.T) (Dirs, string) {
 	}
 	t.Cleanup(func() { os.RemoveAll(root) })
 	os.Chmod(root, 0o711)
-	alloc := filepath.Join(root, "allocid")
+	return fakeAllocIn(t, root, "allocid"), root
+}
+
+// fakeAllocIn adds allocation id to the alloc dir root.
+func fakeAllocIn(t *testing.T, root, id string) Dirs {
+	t.Helper()
+	alloc := filepath.Join(root, id)
 	d := Dirs{
 		Alloc:   filepath.Join(alloc, "alloc"),
 		Task:    filepath.Join(alloc, "web", "local"),
@@ -62,7 +68,7 @@ func fakeAlloc(t *testing.T) (Dirs, string) {
 	}
 	filepath.Walk(alloc, func(p string, _ os.FileInfo, _ error) error { return os.Chmod(p, 0o777) })
 	os.WriteFile(filepath.Join(d.Secrets, "db.env"), []byte("DATABASE_URL=secret\n"), 0o644)
-	return d, root
+	return d
 }
 
 func requireRoot(t *testing.T) {

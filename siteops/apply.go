@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/jobs"
 )
 
@@ -16,6 +17,10 @@ type ApplyOptions struct {
 	// Wake deploys a sleeping site awake; without it a sleeping site's new
 	// version is registered asleep and starts with its next request.
 	Wake bool
+	// Asleep registers every site asleep: a new site starts with its
+	// first request, a running one is put to sleep first. Nothing waits
+	// for an instance, so many sites register quickly.
+	Asleep bool
 }
 
 // Apply deploys sites. Everything that can be checked — domains against
@@ -36,6 +41,12 @@ func (s *Service) Apply(ctx context.Context, sites []jobs.Site, o ApplyOptions) 
 	}
 	if err := s.Provisioner.Check(sites); err != nil {
 		return err
+	}
+	if o.Asleep && o.Wake {
+		return contract.Errorf(contract.Invalid, "apply: asleep and wake exclude each other")
+	}
+	if o.Asleep && s.Sleeps == nil {
+		return contract.Errorf(contract.Invalid, "apply: this cluster has no sleeping sites (no Consul client)")
 	}
 	for i := range sites {
 		if err := s.applyOne(ctx, &sites[i], o); err != nil {
@@ -58,8 +69,15 @@ func (s *Service) applyOne(ctx context.Context, site *jobs.Site, o ApplyOptions)
 	if err != nil {
 		return err
 	}
+	begun := false
+	if o.Asleep && !asleep {
+		if begun, err = s.fallAsleep(ctx, site, uid); err != nil {
+			return err
+		}
+		asleep = true
+	}
 	if asleep && !o.Wake {
-		return s.applyAsleep(ctx, site, uid)
+		return s.applyAsleep(ctx, site, uid, !begun)
 	}
 	if o.Detach {
 		if err := s.Jobs.Register(ctx, jobs.Render(*site, uid)); err != nil {

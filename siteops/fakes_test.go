@@ -166,6 +166,9 @@ func (s sleeps) Asleep(context.Context) (map[string]sleep.State, error) {
 	return out, s.call("Asleep")
 }
 func (s sleeps) Forget(_ context.Context, site string) error { return s.call("Forget", site) }
+func (s sleeps) Begin(_ context.Context, job *nomad.Job) error {
+	return s.call("Begin", *job.ID, *job.TaskGroups[0].Count)
+}
 func (s sleeps) Refresh(_ context.Context, job *nomad.Job) error {
 	return s.call("Refresh", *job.ID, *job.TaskGroups[0].Count)
 }

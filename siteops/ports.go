@@ -53,6 +53,8 @@ type Sleeps interface {
 	Forget(ctx context.Context, site string) error
 	// Refresh brings a sleeping site's marker up to a new job version.
 	Refresh(ctx context.Context, job *nomad.Job) error
+	// Begin marks a site that runs nothing yet as asleep.
+	Begin(ctx context.Context, job *nomad.Job) error
 }
 
 // JobRef is one job as DestroyAll sees it.

@@ -51,8 +51,11 @@ func TestApply(t *testing.T) {
 		name   string
 		sites  []string
 		detach bool
-		fail   string // the call that fails
-		want   []string
+		asleep bool
+		// running sites are deployed before the apply
+		running []string
+		fail    string // the call that fails
+		want    []string
 	}{
 		{
 			name: "every check before the first change, then each site in order", sites: []string{"a", "b"},
@@ -84,14 +87,31 @@ func TestApply(t *testing.T) {
 			name: "detached: registered, crons synced, nothing followed", sites: []string{"a"}, detach: true,
 			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a", "Register a", "SyncCrons a 1"},
 		},
+		{
+			name: "asleep: a new site's marker comes before its job, registered at zero; nothing waits", sites: []string{"a"}, asleep: true,
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a", "Deployed a", "Begin a 1",
+				"Register a", "SyncCrons a 1"},
+		},
+		{
+			name: "asleep: a running site sleeps, then its new version is registered asleep", sites: []string{"a"}, asleep: true, running: []string{"a"},
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a", "Deployed a", "Sleep a",
+				"Register a", "SyncCrons a 1", "Refresh a 1"},
+		},
+		{
+			name: "asleep: no job without its marker", sites: []string{"a"}, asleep: true, fail: "Begin a 1",
+			want: []string{"CheckDomains a", "CheckSet a", "Check a", "UID a", "Ensure a", "SleepStatus a", "Deployed a", "Begin a 1"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCluster()
 			if tc.fail != "" {
 				c.fail[tc.fail] = errBoom
 			}
+			for _, s := range tc.running {
+				c.deployed[s] = true
+			}
 			var out bytes.Buffer
-			err := c.service(&out).Apply(context.Background(), specOf(t, tc.sites...), ApplyOptions{Detach: tc.detach})
+			err := c.service(&out).Apply(context.Background(), specOf(t, tc.sites...), ApplyOptions{Detach: tc.detach, Asleep: tc.asleep})
 			if (tc.fail != "") != errors.Is(err, errBoom) {
 				t.Fatalf("Apply = %v; want the failure of %q", err, tc.fail)
 			}

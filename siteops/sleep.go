@@ -21,8 +21,9 @@ func (s *Service) asleep(ctx context.Context, site string) (bool, error) {
 
 // applyAsleep registers a sleeping site's new version without starting
 // it: the job with every count at zero, and the marker brought up to the
-// new version (its domains, and the counts the next wake starts).
-func (s *Service) applyAsleep(ctx context.Context, site *jobs.Site, uid int) error {
+// new version (its domains, and the counts the next wake starts) unless
+// the marker was just made from it.
+func (s *Service) applyAsleep(ctx context.Context, site *jobs.Site, uid int, refresh bool) error {
 	zeroed := jobs.Render(*site, uid)
 	for _, tg := range zeroed.TaskGroups {
 		tg.Count = new(int)
@@ -33,11 +34,27 @@ func (s *Service) applyAsleep(ctx context.Context, site *jobs.Site, uid int) err
 	if err := s.Jobs.SyncCrons(ctx, site.Name, jobs.RenderCrons(*site, uid), s.Out); err != nil {
 		return err
 	}
-	if err := s.Sleeps.Refresh(ctx, jobs.Render(*site, uid)); err != nil {
-		return err
+	if refresh {
+		if err := s.Sleeps.Refresh(ctx, jobs.Render(*site, uid)); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(s.Out, "%s is asleep: its new version starts with its next request (or now: hostctl site wake %s)\n", site.Name, site.Name)
 	return nil
+}
+
+// fallAsleep is apply --asleep of a site that is awake: one already
+// running sleeps (its instances stop), a new one gets its marker before
+// its job (begun), so no router ever sees it without instances or marker.
+func (s *Service) fallAsleep(ctx context.Context, site *jobs.Site, uid int) (begun bool, err error) {
+	deployed, err := s.Jobs.Deployed(ctx, site.Name)
+	if err != nil {
+		return false, err
+	}
+	if deployed {
+		return false, s.Sleeps.Sleep(ctx, site.Name)
+	}
+	return true, s.Sleeps.Begin(ctx, jobs.Render(*site, uid))
 }
 
 // Sleep puts a site to sleep now, whatever its idle time.

@@ -188,6 +188,27 @@ func (c Client) Refresh(ctx context.Context, job *nomad.Job) error {
 	return c.registerMarker(ctx, site, web, sinceOf(m.ServiceMeta, time.Now()), countsOf(job))
 }
 
+// Begin marks a site that runs no instance yet (a new site applied
+// asleep) as asleep since now: its marker carries job's domains and the
+// counts its first wake starts.
+func (c Client) Begin(ctx context.Context, job *nomad.Job) error {
+	if job == nil || job.ID == nil {
+		return errors.New("begin: no job")
+	}
+	site := *job.ID
+	if err := contract.CheckSiteName(site); err != nil {
+		return err
+	}
+	if job.Meta[contract.MetaSite] != site {
+		return contract.Errorf(contract.Invalid, "job %q is not a hostctl site", site)
+	}
+	web, err := webService(job)
+	if err != nil {
+		return err
+	}
+	return c.registerMarker(ctx, site, web, time.Now(), countsOf(job))
+}
+
 // zeroOf is every group of job at zero.
 func zeroOf(job *nomad.Job) map[string]int {
 	zero := map[string]int{}

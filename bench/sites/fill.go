@@ -11,6 +11,7 @@ import (
 
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/bench/internal/procmem"
 	"github.com/hostctl/hostctl/devcluster"
 	"github.com/hostctl/hostctl/jobs"
 )
@@ -137,9 +138,7 @@ func cpuBusy(d time.Duration) float64 {
 	return float64(b1-b0) / float64(t1-t0)
 }
 
-func memAvailableMiB() int64 {
-	return procKiB("/proc/meminfo", "MemAvailable") / 1024
-}
+func memAvailableMiB() int64 { return procmem.MemAvailableMiB() }
 
 // loadavg is the 1-minute load and the machine's thread total (threads
 // take PIDs, and pid_max bounds them before memory does on some machines).

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/hostctl/hostctl/bench/internal/procmem"
 	"github.com/hostctl/hostctl/devcluster"
 )
 
@@ -80,21 +80,4 @@ func inAlloc(cgroup string, ids map[string]bool) bool {
 	return false
 }
 
-func pssKiB(pid string) int64 { return procKiB("/proc/"+pid+"/smaps_rollup", "Pss") }
-
-// procKiB reads a "Field:   123 kB" line of a /proc file.
-func procKiB(path, field string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
+func pssKiB(pid string) int64 { return procmem.PSSKiB(pid) }

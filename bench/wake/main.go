@@ -43,6 +43,10 @@ type options struct {
 	settle     time.Duration
 	jsonOut    string
 	skipDjango bool
+	density    int
+	batch      int
+	awake      int
+	onlyDense  bool
 }
 
 func main() {
@@ -57,6 +61,10 @@ func main() {
 	flag.DurationVar(&o.settle, "settle", 500*time.Millisecond, "pause after a site is asleep and stopped, before its wake")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON here")
 	flag.BoolVar(&o.skipDjango, "skip-django", false, "only examples/hello")
+	flag.IntVar(&o.density, "density", 0, "then register this many hello sites asleep (0: skip the density part)")
+	flag.IntVar(&o.batch, "batch", 1000, "sites per `site apply --asleep` in the density part")
+	flag.IntVar(&o.awake, "awake", 300, "density sites woken and kept awake")
+	flag.BoolVar(&o.onlyDense, "only-density", false, "run the density part alone")
 	flag.Parse()
 
 	failed := false
@@ -104,6 +112,12 @@ func runBench(o options) {
 	defer c.down()
 	c.up(o.portBase)
 
+	if o.onlyDense {
+		d := density(c, o.density, o.batch, o.awake, o.parallel)
+		res.Density = &d
+		finish(res, started, o)
+		return
+	}
 	examples := []example{{site: "hello", dir: "examples/hello", path: "/"}}
 	if !o.skipDjango {
 		examples = append(examples, example{site: "django", dir: "examples/django", path: "/"})
@@ -119,6 +133,14 @@ func runBench(o options) {
 		m := manyWake(c, o.many, o.parallel)
 		res.Many = &m
 	}
+	if o.density > 0 {
+		d := density(c, o.density, o.batch, o.awake, o.parallel)
+		res.Density = &d
+	}
+	finish(res, started, o)
+}
+
+func finish(res results, started time.Time, o options) {
 	res.TookSeconds = time.Since(started).Seconds()
 	res.MachineAfter = machine()
 	fmt.Print(res.markdown())

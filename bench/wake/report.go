@@ -10,14 +10,15 @@ import (
 )
 
 type results struct {
-	Command      string       `json:"command"`
-	Started      time.Time    `json:"started"`
-	TookSeconds  float64      `json:"took_s"`
-	Machine      machineState `json:"machine_before"`
-	MachineAfter machineState `json:"machine_after"`
-	Sites        []siteResult `json:"sites"`
-	Concurrent   burstResult  `json:"concurrent"`
-	Many         *burstResult `json:"many,omitempty"`
+	Command      string         `json:"command"`
+	Started      time.Time      `json:"started"`
+	TookSeconds  float64        `json:"took_s"`
+	Machine      machineState   `json:"machine_before"`
+	MachineAfter machineState   `json:"machine_after"`
+	Sites        []siteResult   `json:"sites"`
+	Concurrent   burstResult    `json:"concurrent"`
+	Many         *burstResult   `json:"many,omitempty"`
+	Density      *densityResult `json:"density,omitempty"`
 }
 
 type machineState struct {
@@ -67,6 +68,12 @@ func (r results) markdown() string {
 	m := r.Machine
 	fmt.Fprintf(&b, "## Waking sleeping sites\n\n`%s` — %d CPUs, %d MiB RAM (%d available), load %s before, %s after; took %s.\n\n",
 		r.Command, m.CPUs, m.MemTotalMiB, m.MemAvailMiB, m.Load, r.MachineAfter.Load, time.Duration(r.TookSeconds*float64(time.Second)).Round(time.Second))
+	if r.Density != nil {
+		b.WriteString(r.Density.markdown())
+	}
+	if len(r.Sites) == 0 {
+		return b.String()
+	}
 	fmt.Fprintf(&b, "Wake latency: request sent (new connection) to first byte through the router, from a site that `site status` says is asleep and that Nomad runs no allocation of. Warm: the same request to the awake site over a kept-alive connection.\n\n")
 	fmt.Fprintf(&b, "| site | wakes (ok/n) | wake p50 | p95 | p99 | max | target p50 / p99 | healthy in Consul, p50 | warm p50 | warm p99 |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Sites {

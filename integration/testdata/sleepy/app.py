@@ -1,5 +1,5 @@
-"""A site for the sleeping-site tests: it says which instance answered,
-streams for as long as asked (/stream?s=N), and holds a websocket open
+"""A site for the sleeping-site tests: it says which instance answered
+and which run of its release step made its release.txt, streams for as long as asked (/stream?s=N), and holds a websocket open
 (/ws) by answering the upgrade itself on gunicorn's socket.
 """
 import base64
@@ -19,9 +19,14 @@ def application(environ, start_response):
         seconds = int(parse_qs(environ.get("QUERY_STRING", "")).get("s", ["5"])[0])
         start_response("200 OK", [("Content-Type", "text/plain")])
         return stream(seconds)
+    try:
+        with open("release.txt") as f:
+            release = f.read().strip()
+    except OSError:
+        release = "none"
     body = (
         f"site={os.environ.get('HOSTCTL_SITE', '?')} "
-        f"alloc={os.environ.get('NOMAD_ALLOC_ID', '?')[:8]}\n"
+        f"alloc={os.environ.get('NOMAD_ALLOC_ID', '?')[:8]} release={release}\n"
     ).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
