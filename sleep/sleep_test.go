@@ -382,3 +382,28 @@ func TestSleepLosesToAChange(t *testing.T) {
 		t.Errorf("abandonSleep = %v (marker %v); want a Conflict and no marker", err, markerOf(t, c, site))
 	}
 }
+
+// TestBegin: a site applied asleep gets a marker from its rendered job —
+// its domains and the counts its first wake starts — and a job that is
+// not a hostctl site gets none.
+func TestBegin(t *testing.T) {
+	c := servers(t)
+	ctx := ctxFor(t)
+	job := renderSite(t, "newborn", time.Hour)
+	if err := c.Begin(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(ctx, "newborn")
+	if err != nil || !st.Asleep || st.Counts["web"] != 2 || time.Since(st.Since) > time.Minute {
+		t.Fatalf("after Begin: %+v %v", st, err)
+	}
+	m := markerOf(t, c, "newborn")
+	if m == nil || !slices.Contains(m.Service.Tags, "newborn.test") {
+		t.Fatalf("marker = %+v", m)
+	}
+	foreign := renderSite(t, "stranger", time.Hour)
+	foreign.Meta[contract.MetaSite] = "someone-else"
+	if err := c.Begin(ctx, foreign); err == nil || markerOf(t, c, "stranger") != nil {
+		t.Errorf("Begin of a job that is not a site: %v", err)
+	}
+}

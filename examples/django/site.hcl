@@ -5,8 +5,9 @@ site "django" {
   app     = "."
   wsgi    = "mysite.wsgi:application"
 
-  # Run in each new instance before gunicorn starts; a failure fails the
-  # deploy. Each command is an argv list: no shell parses it.
+  # Run before gunicorn starts, once per version and code on each node (a
+  # wake restores its output instead); a failure fails the deploy. Each
+  # command is an argv list: no shell parses it.
   release = [
     ["python3", "manage.py", "migrate", "--noinput"],
     ["python3", "manage.py", "collectstatic", "--noinput"],
