@@ -10,6 +10,8 @@ import (
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // NomadTrust is where Consul fetches the keys Nomad signs workload
@@ -103,7 +105,13 @@ func Bootstrap(ctx context.Context, cc *consul.Client, nc *nomad.Client, t *Toke
 	if err := SetUpNomad(ctx, nc, t); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "nomad: policy and token for the router (it scales sleeping sites)")
+	// The routers started before this token existed: they read it from
+	// Consul, where only their own token (and the management token) can.
+	if _, err := cc.KV().Put(&consul.KVPair{Key: contract.RouterNomadTokenKey, Value: []byte(t.NomadRouter.SecretID)},
+		(&consul.WriteOptions{}).WithContext(ctx)); err != nil {
+		return fmt.Errorf("handing the router its Nomad token through Consul KV: %w", err)
+	}
+	fmt.Fprintln(out, "nomad: policy and token for the router (it scales sleeping sites), handed to the routers through Consul KV")
 	// Consul fetches the keys as the method is written: retry while the
 	// Nomad servers that answered the bootstrap settle.
 	for {

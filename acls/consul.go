@@ -52,6 +52,7 @@ key_prefix "` + CertPrefix + `" { policy = "write" }
 key_prefix "` + contract.ActivityPrefix + `" { policy = "write" }
 key_prefix "` + contract.WakeErrorPrefix + `" { policy = "write" }
 key "` + contract.SleeperLock + `" { policy = "write" }
+key "` + contract.RouterNomadTokenKey + `" { policy = "read" }
 `,
 	},
 	{

@@ -38,6 +38,7 @@ func routerCommand() *cli.Command {
 				&cli.BoolFlag{Name: "pprof", Usage: "serve /debug/pprof/ on the admin listener"},
 				&cli.StringFlag{Name: "backend-ports", Value: "20000-32000", Usage: "Nomad's dynamic port range (client min_dynamic_port-max_dynamic_port): instances on other ports, or off their node's address, are never routed"},
 				&cli.StringFlag{Name: "nomad-token-file", EnvVars: []string{"NOMAD_TOKEN_FILE"}, Usage: "the router's Nomad token (read and scale site jobs), to wake sleeping sites; with --nomad-addr or NOMAD_ADDR"},
+				&cli.BoolFlag{Name: "nomad-token-from-consul", Usage: "read the router's Nomad token from Consul KV (" + contract.RouterNomadTokenKey + ", written by `hostctl cluster bootstrap`) instead of a file"},
 				&cli.StringFlag{Name: "router-id", EnvVars: []string{"HOSTCTL_ROUTER_ID"}, Usage: "this router's name in the activity it publishes (default: hostname-listen address)"},
 				&cli.DurationFlag{Name: "wake-timeout", Value: 30 * time.Second, Usage: "a sleeping site no instance of which accepts connections within this is answered 503"},
 				&cli.IntFlag{Name: "wake-queue", Value: 256, Usage: "requests that may wait for one waking site (more: 503)"},
@@ -92,7 +93,8 @@ func routerCommand() *cli.Command {
 					BackendPorts: ports,
 					Sleep: router.SleepConfig{
 						NomadAddr:      nomadAddr,
-						NomadTokenFile: c.String("nomad-token-file"),
+						NomadTokenFile:       c.String("nomad-token-file"),
+						NomadTokenFromConsul: c.Bool("nomad-token-from-consul"),
 						RouterID:       c.String("router-id"),
 						Wake: proxy.WakeConfig{
 							Timeout: c.Duration("wake-timeout"), Queue: c.Int("wake-queue"), QueueTotal: c.Int("wake-queue-total"),

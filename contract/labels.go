@@ -40,3 +40,10 @@ const (
 
 // HTTPSRedirect is the MetaHTTPS value that turns HTTPS-only on.
 const HTTPSRedirect = "redirect"
+
+// RouterNomadTokenKey is where `hostctl cluster bootstrap` leaves the
+// router's Nomad token in Consul KV (only the router's Consul token and
+// the management token read it): Nomad makes the token at the bootstrap,
+// after the routers have started, so they fetch it rather than being
+// handed a file.
+const RouterNomadTokenKey = "hostctl/router/nomad-token"

@@ -34,6 +34,7 @@ import (
 	nomad "github.com/hashicorp/nomad/api"
 
 	"github.com/hostctl/hostctl/acls"
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/devcluster"
 	"github.com/hostctl/hostctl/internal/testkit"
 )
@@ -355,6 +356,7 @@ func TestTerraformNodes(t *testing.T) {
 		// Writes and single reads: listings answer anonymous requests
 		// with their results filtered (an empty list), not a 403.
 		vars := server.nomadAddr + "/v1/var/hostctl-terraform-test"
+		routerTokenKV := server.consulAddr + "/v1/kv/" + contract.RouterNomadTokenKey
 		varBody := `{"Items": {"k": "v"}}`
 		cases := []struct {
 			name, method, url, token, body string
@@ -373,6 +375,11 @@ func TestTerraformNodes(t *testing.T) {
 			{"consul KV write, operator", "PUT", kv, tokens.ConsulManagement.SecretID, "x", consulHTTPS, 200},
 			{"consul KV read, anonymous", "GET", kv, "", "", consulHTTPS, 403},
 			{"consul KV delete, operator", "DELETE", kv, tokens.ConsulManagement.SecretID, "", consulHTTPS, 200},
+			// The router's Nomad token, left there by the bootstrap.
+			{"router's Nomad token, anonymous", "GET", routerTokenKV, "", "", consulHTTPS, 403},
+			{"router's Nomad token, read-only UI token", "GET", routerTokenKV, tokens.UIReadOnly.SecretID, "", consulHTTPS, 403},
+			{"router's Nomad token, router token", "GET", routerTokenKV, tokens.Router.SecretID, "", consulHTTPS, 200},
+			{"router's Nomad token, router token writing", "PUT", routerTokenKV, tokens.Router.SecretID, "x", consulHTTPS, 403},
 			{"consul service register, anonymous", "PUT", server.consulAddr + "/v1/agent/service/register", "", `{"Name": "squatter", "Port": 20001}`, consulHTTPS, 403},
 			{"consul catalog, read-only UI token", "GET", server.consulAddr + "/v1/catalog/service/consul", tokens.UIReadOnly.SecretID, "", consulHTTPS, 200},
 		}
@@ -425,6 +432,16 @@ func TestTerraformNodes(t *testing.T) {
 	}
 	if entries, _, err := cc.Health().Service("hello", "hostctl", true, nil); err != nil || len(entries) != 1 || entries[0].Node.Node != "tf-client" {
 		t.Errorf("passing instances of hello: %v %v, want one on tf-client", entries, err)
+	}
+	// Sleeping sites in production: the module's router wakes a site with
+	// the Nomad token the bootstrap left it in Consul.
+	c.mustRun("site", "sleep", "hello")
+	t0 = time.Now()
+	if code, body := c.get("hello.localhost", "/"); code != 200 || !strings.Contains(body, "site=hello") {
+		log, _ := os.ReadFile(server.at("log", "hostctl-router.log"))
+		t.Errorf("GET a sleeping hello through the router: %d %q\n%s", code, body, tailLines(string(log), 20))
+	} else {
+		t.Logf("woken through the module's router in %s", time.Since(t0).Round(time.Millisecond))
 	}
 
 	out = c.mustRun("site", "destroy", "hello")

@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("router listening", "sites", siteLn.Addr().String(), "admin", adminLn.Addr().String(),
 		"tls", cfg.TLS.Listen, "consul", ccfg.Address, "static_roots", cfg.StaticRoots,
 		"admin_token", cfg.AdminToken != "", "pprof", cfg.Pprof,
-		"wake_sites", sl.client != nil, "sleeper", cfg.Sleep.Sleeper, "router_id", sl.cfg.RouterID)
+		"wake_sites", sl.nomad != nil, "nomad_token_from_consul", cfg.Sleep.NomadTokenFromConsul, "sleeper", cfg.Sleep.Sleeper, "router_id", sl.cfg.RouterID)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

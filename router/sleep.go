@@ -8,11 +8,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
 	nomad "github.com/hashicorp/nomad/api"
 
+	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/router/proxy"
 	"github.com/hostctl/hostctl/sleep"
 )
@@ -28,6 +30,12 @@ type SleepConfig struct {
 	// NomadTokenFile holds the router's Nomad token (it needs to read and
 	// scale site jobs); empty takes NOMAD_TOKEN.
 	NomadTokenFile string
+	// NomadTokenFromConsul reads the token from Consul KV instead
+	// (contract.RouterNomadTokenKey, which `hostctl cluster bootstrap`
+	// writes and only the router's Consul token reads): Nomad makes the
+	// token at the bootstrap, after the routers started, so there is no
+	// file to hand them. Until the key exists wakes answer 503.
+	NomadTokenFromConsul bool
 	// RouterID names this router in the activity it publishes; default
 	// "<hostname>-<listen address>". No '/'.
 	RouterID string
@@ -45,8 +53,11 @@ type SleepConfig struct {
 
 // sleeping is SleepConfig resolved to clients.
 type sleeping struct {
-	cfg    SleepConfig
-	client *sleep.Client // nil: no Nomad, cannot wake
+	cfg SleepConfig
+	// nomad is set when this router can wake sites; client is the sleep
+	// client once its Nomad token is known (at once, or from Consul).
+	nomad  *nomad.Config
+	client atomic.Pointer[sleep.Client]
 	consul *consul.Client
 	log    *slog.Logger
 }
@@ -63,26 +74,70 @@ func newSleeping(cfg SleepConfig, listen string, cc *consul.Client, log *slog.Lo
 		return nil, fmt.Errorf("router id %q: must be non-empty, without '/'", cfg.RouterID)
 	}
 	s := &sleeping{cfg: cfg, consul: cc, log: log}
-	nc, err := nomadClient(cfg.NomadAddr, cfg.NomadTokenFile)
+	if cfg.NomadTokenFromConsul && cfg.NomadTokenFile != "" {
+		return nil, errors.New("the router's Nomad token comes from a file or from Consul, not both")
+	}
+	nc, err := nomadConfig(cfg.NomadAddr, cfg.NomadTokenFile)
 	if err != nil {
 		return nil, err
-	}
-	if nc != nil {
-		s.client = &sleep.Client{Nomad: nc, Consul: cc}
 	}
 	if cfg.Sleeper && nc == nil {
 		return nil, errors.New("the sleeper needs Nomad: set the Nomad address (NOMAD_ADDR)")
 	}
+	s.nomad = nc
+	if nc != nil && !cfg.NomadTokenFromConsul {
+		if err := s.useToken(nc.SecretID); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// nomadClient is nil when no Nomad address is configured.
-func nomadClient(addr, tokenFile string) (*nomad.Client, error) {
-	c, err := nomadConfig(addr, tokenFile)
-	if c == nil || err != nil {
-		return nil, err
+// useToken makes the sleep client with the router's Nomad token.
+func (s *sleeping) useToken(token string) error {
+	c := *s.nomad
+	c.SecretID = token
+	nc, err := nomad.NewClient(&c)
+	if err != nil {
+		return err
 	}
-	return nomad.NewClient(c)
+	s.client.Store(&sleep.Client{Nomad: nc, Consul: s.consul})
+	return nil
+}
+
+// tokenFromConsul waits (a blocking query at a time) until the router's
+// Nomad token is in Consul KV, and uses it.
+func (s *sleeping) tokenFromConsul(ctx context.Context) bool {
+	var index uint64
+	logged := false
+	for {
+		q := (&consul.QueryOptions{WaitIndex: index, WaitTime: time.Minute}).WithContext(ctx)
+		kv, meta, err := s.consul.KV().Get(contract.RouterNomadTokenKey, q)
+		switch {
+		case ctx.Err() != nil:
+			return false
+		case err != nil:
+			s.log.Warn("reading the router's Nomad token from Consul", "err", err)
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(5 * time.Second):
+			}
+			continue
+		case kv != nil && len(kv.Value) > 0:
+			if err := s.useToken(strings.TrimSpace(string(kv.Value))); err != nil {
+				s.log.Error("the router's Nomad client", "err", err)
+				return false
+			}
+			s.log.Info("the router's Nomad token came from Consul; it can wake sites")
+			return true
+		}
+		if !logged {
+			s.log.Warn("no Nomad token in Consul yet (hostctl cluster bootstrap writes it): sleeping sites answer 503 until then", "key", contract.RouterNomadTokenKey)
+			logged = true
+		}
+		index = meta.LastIndex
+	}
 }
 
 // nomadConfig starts from Nomad's DefaultConfig, so NOMAD_TOKEN and the
@@ -109,24 +164,51 @@ func nomadConfig(addr, tokenFile string) (*nomad.Config, error) {
 
 // waker is what the proxy wakes sites with; nil when it cannot.
 func (s *sleeping) waker() proxy.Waker {
-	if s.client == nil {
+	if s.nomad == nil {
 		return nil
 	}
-	return waker{s.client}
+	return waker{s}
 }
 
 // waker adapts sleep.Client to the proxy. A site another router has
 // already woken (its marker gone before this router's table showed it) is
 // not a failure: its instances are on their way, and the proxy waits for
 // them.
-type waker struct{ *sleep.Client }
+type waker struct{ s *sleeping }
 
 func (w waker) Wake(ctx context.Context, site string) (bool, error) {
-	started, err := w.Client.Wake(ctx, site)
+	c, err := w.s.sleepClient()
+	if err != nil {
+		return false, err
+	}
+	started, err := c.Wake(ctx, site)
 	if errors.Is(err, sleep.ErrNotAsleep) {
 		return false, nil
 	}
 	return started, err
+}
+
+func (w waker) Awake(ctx context.Context, site string) error {
+	c, err := w.s.sleepClient()
+	if err != nil {
+		return err
+	}
+	return c.Awake(ctx, site)
+}
+
+func (w waker) WakeFailed(ctx context.Context, site, reason string) error {
+	c, err := w.s.sleepClient()
+	if err != nil {
+		return err
+	}
+	return c.WakeFailed(ctx, site, reason)
+}
+
+func (s *sleeping) sleepClient() (*sleep.Client, error) {
+	if c := s.client.Load(); c != nil {
+		return c, nil
+	}
+	return nil, errors.New("this router has no Nomad token yet")
 }
 
 // run publishes activity and, if configured, runs the Sleeper, until ctx
@@ -137,11 +219,17 @@ func (s *sleeping) run(ctx context.Context, px *proxy.Proxy) {
 	var wg sync.WaitGroup
 	if s.cfg.Sleeper {
 		wg.Go(func() {
-			sl := &sleep.Sleeper{Client: *s.client, Log: s.log}
+			if s.client.Load() == nil && !s.tokenFromConsul(ctx) {
+				return
+			}
+			sl := &sleep.Sleeper{Client: *s.client.Load(), Log: s.log}
 			if err := sl.Run(ctx); err != nil {
 				s.log.Error("sleeper stopped", "err", err)
 			}
 		})
+	}
+	if !s.cfg.Sleeper && s.nomad != nil && s.client.Load() == nil {
+		wg.Go(func() { s.tokenFromConsul(ctx) })
 	}
 	if s.cfg.ActivityInterval > 0 {
 		wg.Go(func() { s.publishLoop(ctx, px) })

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	consul "github.com/hashicorp/consul/api"
+
 	"github.com/hostctl/hostctl/contract"
 	"github.com/hostctl/hostctl/router/internal/consultest"
 	"github.com/hostctl/hostctl/router/proxy"
@@ -106,5 +108,52 @@ func TestActivityReachesConsul(t *testing.T) {
 	kv, _, err := a.Client.KV().Get(contract.ActivityPrefix+"busy/r1", nil)
 	if err != nil || kv == nil {
 		t.Fatalf("activity key: %v %v", kv, err)
+	}
+}
+
+// A router whose Nomad token comes from Consul cannot wake before the
+// bootstrap has put it there, and uses it once it is.
+func TestNomadTokenFromConsul(t *testing.T) {
+	a := consultest.Start(t)
+	seen := make(chan string, 16)
+	fakeNomad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Get("X-Nomad-Token")
+		http.Error(w, "job not found", http.StatusNotFound)
+	}))
+	t.Cleanup(fakeNomad.Close)
+	t.Setenv("NOMAD_TOKEN", "")
+	if _, err := newSleeping(SleepConfig{NomadAddr: fakeNomad.URL, NomadTokenFile: "/x", NomadTokenFromConsul: true}, "r", a.Client, slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a token file and a token from Consul were both accepted")
+	}
+	s, err := newSleeping(SleepConfig{NomadAddr: fakeNomad.URL, NomadTokenFromConsul: true}, "r", a.Client, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.waker()
+	if w == nil {
+		t.Fatal("no waker")
+	}
+	if _, err := w.Wake(context.Background(), "site"); err == nil || !strings.Contains(err.Error(), "no Nomad token yet") {
+		t.Errorf("wake before the token: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan bool, 1)
+	go func() { got <- s.tokenFromConsul(ctx) }()
+	time.Sleep(200 * time.Millisecond)
+	if _, err := a.Client.KV().Put(&consul.KVPair{Key: contract.RouterNomadTokenKey, Value: []byte("router-secret\n")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ok := <-got:
+		if !ok {
+			t.Fatal("tokenFromConsul gave up")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the token in Consul was not picked up")
+	}
+	_, _ = w.Wake(context.Background(), "site")
+	if tok := <-seen; tok != "router-secret" {
+		t.Errorf("Nomad saw token %q", tok)
 	}
 }

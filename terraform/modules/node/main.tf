@@ -336,6 +336,10 @@ locals {
           check        = local.check_secrets
           consul_token = local.router_consul_token, admin_token = local.router_admin_token
           consul_ca    = local.consul_https ? var.tls.consul_ca_file : ""
+          # Nodes without a Nomad agent (router only) route sleeping sites'
+          # domains but cannot wake them: requests get 503 saying so.
+          nomad_addr   = local.nomad ? local.nomad_http_addr : ""
+          nomad_ca     = local.nomad && local.tls ? var.tls.nomad_ca_file : ""
           static_roots = local.static_roots
         })
         permissions = "0644"
