@@ -92,10 +92,10 @@ func routerCommand() *cli.Command {
 					StaticRoots:  c.StringSlice("static-root"),
 					BackendPorts: ports,
 					Sleep: router.SleepConfig{
-						NomadAddr:      nomadAddr,
+						NomadAddr:            nomadAddr,
 						NomadTokenFile:       c.String("nomad-token-file"),
 						NomadTokenFromConsul: c.Bool("nomad-token-from-consul"),
-						RouterID:       c.String("router-id"),
+						RouterID:             c.String("router-id"),
 						Wake: proxy.WakeConfig{
 							Timeout: c.Duration("wake-timeout"), Queue: c.Int("wake-queue"), QueueTotal: c.Int("wake-queue-total"),
 							Rate: c.Float64("wake-rate"), Burst: c.Int("wake-burst"),
