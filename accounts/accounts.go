@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	nomad "github.com/hashicorp/nomad/api"
 
@@ -25,17 +26,36 @@ import (
 
 // UID returns the site's uid, assigning the lowest free one on first use.
 func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
+	return NewBook(nc).UID(ctx, site)
+}
+
+// Book assigns uids for one process (one `site apply` of many sites): the
+// first new site gets the lowest free uid, found by listing every
+// assignment; the next ones try the uid after the last this book gave
+// before listing again. Listing 10,000 assignments per new site made
+// registering the ten-thousandth site cost a 1.5 MB read.
+type Book struct {
+	nc   *nomad.Client
+	mu   sync.Mutex
+	next int // 0: list first
+}
+
+// NewBook is a Book on nc's Variables.
+func NewBook(nc *nomad.Client) *Book { return &Book{nc: nc} }
+
+// UID returns the site's uid, assigning one on first use.
+func (b *Book) UID(ctx context.Context, site string) (int, error) {
 	if err := contract.CheckSiteName(site); err != nil {
 		return 0, err
 	}
-	vars := nc.Variables()
+	vars := b.nc.Variables()
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
 	w := (&nomad.WriteOptions{}).WithContext(ctx)
 	for attempt := 0; attempt < 20; attempt++ {
 		if uid, ok, err := lookup(vars, site, q); err != nil || ok {
 			return uid, err
 		}
-		uid, err := lowestFree(vars, q)
+		uid, err := b.candidate(vars, q, attempt)
 		if err != nil {
 			return 0, err
 		}
@@ -56,9 +76,24 @@ func UID(ctx context.Context, nc *nomad.Client, site string) (int, error) {
 			}
 			return 0, err
 		}
+		b.mu.Lock()
+		b.next = uid + 1
+		b.mu.Unlock()
 		return uid, nil
 	}
 	return 0, fmt.Errorf("could not assign a uid to %s: too much contention", site)
+}
+
+// candidate is the uid to try: the one after this book's last, on a first
+// attempt, else the lowest free one.
+func (b *Book) candidate(vars *nomad.Variables, q *nomad.QueryOptions, attempt int) (int, error) {
+	b.mu.Lock()
+	next := b.next
+	b.mu.Unlock()
+	if attempt == 0 && next > 0 && contract.CheckUID(next) == nil {
+		return next, nil
+	}
+	return lowestFree(vars, q)
 }
 
 // Peek returns the site's uid if it has one, or the lowest free uid it

@@ -107,3 +107,34 @@ func TestBadNamesReachNothing(t *testing.T) {
 		})
 	}
 }
+
+// A Book gives consecutive uids without listing, and when another apply
+// took the uid it would try, it lists and still never shares one.
+func TestBookSkipsWhatOthersTook(t *testing.T) {
+	nc := testkit.NomadServer(t)
+	ctx := context.Background()
+	mine, theirs := NewBook(nc), NewBook(nc)
+	a, err := mine.UID(ctx, "book-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mine.UID(ctx, "book-b")
+	if err != nil || b != a+1 {
+		t.Fatalf("second uid %d (%v), want %d", b, err, a+1)
+	}
+	// Another apply takes the uid mine would try next.
+	theirs.next = b + 1
+	c, err := theirs.UID(ctx, "book-c")
+	if err != nil || c != b+1 {
+		t.Fatalf("the other book's uid %d (%v), want %d", c, err, b+1)
+	}
+	d, err := mine.UID(ctx, "book-d")
+	if err != nil || d == c || d == a || d == b {
+		t.Fatalf("after a conflict: %d (%v); taken: %d %d %d", d, err, a, b, c)
+	}
+	for site, want := range map[string]int{"book-a": a, "book-b": b, "book-c": c, "book-d": d} {
+		if got, err := Peek(ctx, nc, site); err != nil || got != want {
+			t.Errorf("%s: %d %v, want %d", site, got, err, want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 func New(nc *nomad.Client, cc *consul.Client, prov provisioner.Config, routerURL string, out io.Writer) *Service {
 	s := &Service{
 		Jobs:        nomadJobs{nc, cc},
-		Accounts:    nomadAccounts{nc},
+		Accounts:    nomadAccounts{nc, accounts.NewBook(nc)},
 		Secrets:     nomadSecrets{nc},
 		Provisioner: provisioned{prov, nc},
 		Out:         out,
@@ -102,10 +102,13 @@ func (n nomadJobs) Healthy(ctx context.Context, site string) (int, error) {
 	return passing, nil
 }
 
-type nomadAccounts struct{ nc *nomad.Client }
+type nomadAccounts struct {
+	nc   *nomad.Client
+	book *accounts.Book
+}
 
 func (n nomadAccounts) UID(ctx context.Context, site string) (int, error) {
-	return accounts.UID(ctx, n.nc, site)
+	return n.book.UID(ctx, site)
 }
 func (n nomadAccounts) PeekUID(ctx context.Context, site string) (int, error) {
 	return accounts.Peek(ctx, n.nc, site)
