@@ -59,6 +59,7 @@ func TestCommandsRefuseBadInputBeforeTheCluster(t *testing.T) {
 		{"a bad rollback version", []string{"site", "rollback", "shop", "v2"}, int(contract.Invalid), "version"},
 		{"secret set needs two args", []string{"secret", "set", "shop"}, int(contract.Invalid), "SITE NAME"},
 		{"an unknown flag", []string{"site", "apply", "--bogus", good}, int(contract.Invalid), "bogus"},
+		{"asleep and awake at once", []string{"site", "apply", "--source-root", root, "--asleep", "--wake", good}, int(contract.Invalid), "exclude each other"},
 		{"scale without counts", []string{"site", "scale", "shop"}, int(contract.Invalid), "PROCESS=COUNT"},
 		{"a bad count", []string{"site", "scale", "shop", "web=many"}, int(contract.Invalid), "PROCESS=COUNT"},
 		{"run without a command", []string{"site", "run", "shop"}, int(contract.Invalid), "COMMAND"},

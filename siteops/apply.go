@@ -31,6 +31,12 @@ type ApplyOptions struct {
 // the release step runs migrations against them), its job and, once the
 // job is healthy, its crons (they run the new code).
 func (s *Service) Apply(ctx context.Context, sites []jobs.Site, o ApplyOptions) error {
+	if o.Asleep && o.Wake {
+		return contract.Errorf(contract.Invalid, "apply: --asleep and --wake exclude each other")
+	}
+	if o.Asleep && s.Sleeps == nil {
+		return contract.Errorf(contract.Invalid, "apply: this cluster has no sleeping sites (no Consul client)")
+	}
 	if err := s.Jobs.CheckDomains(ctx, sites); err != nil {
 		return err
 	}
@@ -41,12 +47,6 @@ func (s *Service) Apply(ctx context.Context, sites []jobs.Site, o ApplyOptions) 
 	}
 	if err := s.Provisioner.Check(sites); err != nil {
 		return err
-	}
-	if o.Asleep && o.Wake {
-		return contract.Errorf(contract.Invalid, "apply: asleep and wake exclude each other")
-	}
-	if o.Asleep && s.Sleeps == nil {
-		return contract.Errorf(contract.Invalid, "apply: this cluster has no sleeping sites (no Consul client)")
 	}
 	for i := range sites {
 		if err := s.applyOne(ctx, &sites[i], o); err != nil {
