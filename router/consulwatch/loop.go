@@ -17,6 +17,7 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 	var index uint64
 	b := newBackoff()
 	for ctx.Err() == nil {
+		started := time.Now()
 		res, meta, err := run(query(ctx, index, filter))
 		if err != nil {
 			w.failed(ctx, what, err, b)
@@ -36,6 +37,12 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 		// dropped (a node gone): it must not resurrect that node's state.
 		if ctx.Err() == nil {
 			onResult(res, last)
+		}
+		if gap := w.QueryGap - time.Since(started); gap > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(gap):
+			}
 		}
 	}
 }

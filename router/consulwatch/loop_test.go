@@ -186,3 +186,32 @@ func TestFollowStopsOnCancel(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowKeepsItsQueryGap: a watch whose every query answers at once
+// (changes arriving faster than it can fetch) still queries at most once
+// per QueryGap, so a burst is fetched a few times, not once per change.
+func TestFollowKeepsItsQueryGap(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		gap      time.Duration
+		min, max int
+	}{
+		{"gap of 100 ms", 100 * time.Millisecond, 4, 7},
+		{"no gap", -1, 50, 1 << 30},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			w := &Watcher{Log: slog.New(slog.DiscardHandler), QueryGap: c.gap}
+			queries := 0
+			run := func(*consul.QueryOptions) (uint64, *consul.QueryMeta, error) {
+				queries++
+				return uint64(queries), &consul.QueryMeta{LastIndex: uint64(queries)}, nil
+			}
+			follow(ctx, w, "test", "", run, func(uint64, uint64) {})
+			if queries < c.min || queries > c.max {
+				t.Errorf("%d queries in 500 ms, want %d..%d", queries, c.min, c.max)
+			}
+		})
+	}
+}

@@ -38,6 +38,13 @@ type Watcher struct {
 	// Ports is where instances may listen (see view.trusted); the zero
 	// value means DefaultBackendPorts.
 	Ports PortRange
+	// QueryGap is the least time between the starts of two queries of
+	// one watch (0: DefaultQueryGap; negative: none). A burst of changes
+	// is then fetched once per gap rather than once per change: the
+	// marker node's services are every sleeping site, and registering
+	// 1,000 of them re-read all of them 1,000 times (the router and
+	// Consul each took most of a core at 3,000 sleeping sites).
+	QueryGap time.Duration
 
 	mu    sync.Mutex
 	view  view
@@ -49,10 +56,16 @@ type Watcher struct {
 // WaitTime is how long one blocking query may wait for a change.
 const WaitTime = 5 * time.Minute
 
+// DefaultQueryGap bounds each watch to 5 fetches a second.
+const DefaultQueryGap = 200 * time.Millisecond
+
 // Run watches until ctx ends. It never returns early on Consul errors: it
 // backs off and retries, and the router keeps its last table meanwhile.
 func (w *Watcher) Run(ctx context.Context) error {
 	w.view = newView()
+	if w.QueryGap == 0 {
+		w.QueryGap = DefaultQueryGap
+	}
 	if w.Ports != (PortRange{}) {
 		w.view.ports = w.Ports
 	}
