@@ -4,12 +4,16 @@ import (
 	"context"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // failingFilter asks only for checks that are not passing. On a healthy
 // cluster the answer is nearly empty however many sites there are, and a
-// change costs one small response.
-const failingFilter = `Status != "` + consul.HealthPassing + `"`
+// change costs one small response. The sleep markers' checks are never
+// passing (they say "asleep" in the UI) and never route anything, so they
+// stay out: with them, every sleeping site was in every answer.
+const failingFilter = `Status != "` + consul.HealthPassing + `" and Node != "` + contract.SleepNode + `"`
 
 // watchHealth follows the set of failing checks across the whole cluster.
 func (w *Watcher) watchHealth(ctx context.Context) {
