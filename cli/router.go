@@ -40,7 +40,8 @@ func routerCommand() *cli.Command {
 				&cli.StringFlag{Name: "nomad-token-file", EnvVars: []string{"NOMAD_TOKEN_FILE"}, Usage: "the router's Nomad token (read and scale site jobs), to wake sleeping sites; with --nomad-addr or NOMAD_ADDR"},
 				&cli.BoolFlag{Name: "nomad-token-from-consul", Usage: "read the router's Nomad token from Consul KV (" + contract.RouterNomadTokenKey + ", written by `hostctl cluster bootstrap`) instead of a file"},
 				&cli.StringFlag{Name: "router-id", EnvVars: []string{"HOSTCTL_ROUTER_ID"}, Usage: "this router's name in the activity it publishes (default: hostname-listen address)"},
-				&cli.DurationFlag{Name: "wake-timeout", Value: 30 * time.Second, Usage: "a sleeping site no instance of which accepts connections within this is answered 503"},
+				&cli.DurationFlag{Name: "wake-timeout", Value: 30 * time.Second, Usage: "a sleeping site no instance of which accepts connections within this of its start is answered 503"},
+				&cli.IntFlag{Name: "wake-concurrency", Value: 32, Usage: "sites this router starts at once; further wakes wait for a slot (their timeout runs from their start)"},
 				&cli.IntFlag{Name: "wake-queue", Value: 256, Usage: "requests that may wait for one waking site (more: 503)"},
 				&cli.IntFlag{Name: "wake-queue-total", Value: 4096, Usage: "requests that may wait for waking sites together (more: 503)"},
 				&cli.Float64Flag{Name: "wake-rate", Value: 20, Usage: "wakes this router starts per second, at most (more: 503)"},
@@ -97,7 +98,7 @@ func routerCommand() *cli.Command {
 						NomadTokenFromConsul: c.Bool("nomad-token-from-consul"),
 						RouterID:             c.String("router-id"),
 						Wake: proxy.WakeConfig{
-							Timeout: c.Duration("wake-timeout"), Queue: c.Int("wake-queue"), QueueTotal: c.Int("wake-queue-total"),
+							Timeout: c.Duration("wake-timeout"), Concurrent: c.Int("wake-concurrency"), Queue: c.Int("wake-queue"), QueueTotal: c.Int("wake-queue-total"),
 							Rate: c.Float64("wake-rate"), Burst: c.Int("wake-burst"),
 						},
 						ActivityInterval: c.Duration("activity-interval"),

@@ -23,9 +23,16 @@ type Waker interface {
 
 // WakeConfig bounds waking. Zero values take the defaults.
 type WakeConfig struct {
-	// Timeout is how long a wake may take, from its first request to an
+	// Timeout is how long a wake may take, from the site's start to an
 	// instance accepting a connection (default 30 s).
 	Timeout time.Duration
+	// Concurrent is how many sites this router starts at once (default
+	// 32); further wakes wait for one of those to settle before their
+	// site is started, and their Timeout runs from then. A burst of 100
+	// wakes on a 2-core node started 100 Pythons together, each slowed
+	// by the other 99, and most missed the timeout; in turn, each starts
+	// in a second or two.
+	Concurrent int
 	// Queue and QueueTotal bound the requests waiting for one site and
 	// for all sites (defaults 256 and 4096); more get 503 at once.
 	Queue, QueueTotal int
@@ -53,6 +60,9 @@ func (c *WakeConfig) defaults() {
 	def(&c.Timeout, 30*time.Second)
 	def(&c.Probe, 15*time.Millisecond)
 	def(&c.Hold, time.Minute)
+	if c.Concurrent <= 0 {
+		c.Concurrent = 32
+	}
 	if c.Queue <= 0 {
 		c.Queue = 256
 	}
@@ -77,6 +87,9 @@ type wakes struct {
 	m      *wakeMetrics
 	dialer dialFunc
 
+	// starting holds a token per site being started (cfg.Concurrent).
+	starting chan struct{}
+
 	mu      sync.Mutex
 	bySite  map[string]*wake
 	waiting int // requests waiting, all sites
@@ -99,7 +112,8 @@ type wake struct {
 func newWakes(cfg WakeConfig, w Waker, store *routes.Store, log *slog.Logger, m *wakeMetrics) *wakes {
 	cfg.defaults()
 	return &wakes{cfg: cfg, waker: w, store: store, log: log, m: m, dialer: dialTCP,
-		bySite: map[string]*wake{}, tokens: newBucket(cfg.Rate, cfg.Burst, time.Now())}
+		starting: make(chan struct{}, cfg.Concurrent),
+		bySite:   map[string]*wake{}, tokens: newBucket(cfg.Rate, cfg.Burst, time.Now())}
 }
 
 // serve is what the proxy does with a request for a site that has no

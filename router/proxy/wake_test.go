@@ -450,3 +450,52 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+// TestWakesStartInTurn: past Concurrent sites being started, the next
+// site's start waits until one of them settles, and its timeout runs from
+// its own start.
+func TestWakesStartInTurn(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		concurrent int
+		apart      bool // b's start waits for a's to settle
+	}{
+		{"one at a time", 1, true},
+		{"the default lets both start", 0, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			started := map[string]time.Time{}
+			// The sites never bind a port: each wake times out.
+			w := newFakeWaker(func(site string) (bool, error) {
+				mu.Lock()
+				started[site] = time.Now()
+				mu.Unlock()
+				return true, nil
+			})
+			const timeout = 300 * time.Millisecond
+			url, _ := newRouterWith(t, Config{Waker: w, Wake: WakeConfig{Concurrent: c.concurrent, Timeout: timeout}}, asleep("a"), asleep("b"))
+			var wg sync.WaitGroup
+			codes := map[string]int{}
+			for _, site := range []string{"a", "b"} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, _, _, _ := getStatus(url, site+".test")
+					mu.Lock()
+					codes[site] = code
+					mu.Unlock()
+				}()
+				time.Sleep(20 * time.Millisecond) // a first
+			}
+			wg.Wait()
+			if codes["a"] != 503 || codes["b"] != 503 {
+				t.Fatalf("codes %v: both wakes should time out", codes)
+			}
+			gap := started["b"].Sub(started["a"])
+			if apart := gap >= timeout-50*time.Millisecond; apart != c.apart {
+				t.Errorf("b started %s after a; waited for a: %v, want %v", gap, apart, c.apart)
+			}
+		})
+	}
+}

@@ -36,6 +36,8 @@ func dialTCP(ctx context.Context, addr string) bool {
 // dials its instances until one accepts, the Waker fails, or the timeout
 // passes.
 func (ws *wakes) run(w *wake) {
+	ws.starting <- struct{}{}
+	defer func() { <-ws.starting }()
 	ctx, cancel := context.WithTimeout(context.Background(), ws.cfg.Timeout)
 	defer cancel()
 	wakeErr := make(chan error, 1)
