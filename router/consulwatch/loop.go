@@ -6,6 +6,8 @@ import (
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // follow runs one blocking query until ctx ends, the same way for every
@@ -38,7 +40,7 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 		if ctx.Err() == nil {
 			onResult(res, last)
 		}
-		if gap := w.QueryGap - time.Since(started); gap > 0 {
+		if gap := w.gapFor(what) - time.Since(started); gap > 0 {
 			select {
 			case <-ctx.Done():
 			case <-time.After(gap):
@@ -46,6 +48,19 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 		}
 	}
 }
+
+// gapFor is the query gap of one watch: the marker node's answer is every
+// sleeping site, so it is fetched at most twice a second (a site that
+// falls asleep is still routed within one second); a site's instances
+// are on the other nodes, at the usual gap, so wakes are not slowed.
+func (w *Watcher) gapFor(what string) time.Duration {
+	if what == "node "+contract.SleepNode && w.QueryGap > 0 {
+		return max(w.QueryGap, markerQueryGap)
+	}
+	return w.QueryGap
+}
+
+const markerQueryGap = 500 * time.Millisecond
 
 // query builds options for one blocking query. Stale reads let any Consul
 // server answer, so many routers do not all load the leader; the index rule
