@@ -283,6 +283,9 @@ func Consul(n Node) map[string]any {
 // agent. Services get a workload identity Consul trusts (acls.AuthMethod),
 // each good for its own job's name; tasks get none (no task_identity):
 // site processes need no Consul token. Like Consul, it holds no secret.
+// NomadStatsInterval is Nomad's telemetry collection interval.
+const NomadStatsInterval = "10s"
+
 func Nomad(n Node) map[string]any {
 	if !n.Server && !n.Client {
 		return nil
@@ -307,6 +310,10 @@ func Nomad(n Node) map[string]any {
 		"limits":               map[string]any{"http_max_conns_per_client": n.HTTPMaxConnsPerClient},
 		"disable_update_check": true,
 		"log_level":            n.LogLevel,
+		// Every interval the leader sets gauges for every job's summary:
+		// at the default 1 s, 4,000 sleeping sites kept most of a core
+		// busy doing that alone (docs/benchmarks.md, density).
+		"telemetry": map[string]any{"collection_interval": NomadStatsInterval},
 	}
 	if n.Name != "" {
 		c["name"] = n.Name
