@@ -50,7 +50,7 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 }
 
 // gapFor is the query gap of one watch: the marker node's answer is every
-// sleeping site, so it is fetched at most twice a second (a site that
+// sleeping site, so it is fetched at most every 300 ms (a site that
 // falls asleep is still routed within one second); a site's instances
 // are on the other nodes, at the usual gap, so wakes are not slowed.
 func (w *Watcher) gapFor(what string) time.Duration {
@@ -60,7 +60,7 @@ func (w *Watcher) gapFor(what string) time.Duration {
 	return w.QueryGap
 }
 
-const markerQueryGap = 500 * time.Millisecond
+const markerQueryGap = 300 * time.Millisecond
 
 // query builds options for one blocking query. Stale reads let any Consul
 // server answer, so many routers do not all load the leader; the index rule
