@@ -40,7 +40,7 @@ func siteStore(allocDir string, uid int) (string, error) {
 		return "", err
 	}
 	if st.Uid != 0 {
-		return "", fmt.Errorf("Nomad's alloc dir %s belongs to uid %d, not root", allocsDir, st.Uid)
+		return "", fmt.Errorf("the alloc dir %s belongs to uid %d, not root (Nomad makes it root's)", allocsDir, st.Uid)
 	}
 	store, err := ownedDir(parent, StoreDirName, 0, 0o711)
 	if err != nil {
