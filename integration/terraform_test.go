@@ -436,12 +436,33 @@ func TestTerraformNodes(t *testing.T) {
 	// Sleeping sites in production: the module's router wakes a site with
 	// the Nomad token the bootstrap left it in Consul.
 	c.mustRun("site", "sleep", "hello")
+	running := func() int {
+		allocs, _, err := nc.Jobs().Allocations("hello", false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, a := range allocs {
+			if a.ClientStatus == nomad.AllocClientStatusRunning || a.ClientStatus == nomad.AllocClientStatusPending {
+				n++
+			}
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); running() > 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("hello still runs 30 s after site sleep")
+		}
+	}
 	t0 = time.Now()
 	if code, body := c.get("hello.localhost", "/"); code != 200 || !strings.Contains(body, "site=hello") {
 		log, _ := os.ReadFile(server.at("log", "hostctl-router.log"))
 		t.Errorf("GET a sleeping hello through the router: %d %q\n%s", code, body, tailLines(string(log), 20))
 	} else {
 		t.Logf("woken through the module's router in %s", time.Since(t0).Round(time.Millisecond))
+	}
+	if running() == 0 {
+		t.Error("answered, but Nomad runs no instance of hello: it was not woken")
 	}
 
 	out = c.mustRun("site", "destroy", "hello")

@@ -392,7 +392,7 @@ run "all_roles_on_loopback" {
     error_message = "a router beside a Consul server checks its HTTPS certificate against Consul's CA"
   }
   assert {
-    condition     = strcontains(output.files["/etc/systemd/system/hostctl-router.service"].content, "router run --admin-token-file %d/admin-token --nomad-addr https://127.0.0.1:14646 --nomad-token-from-consul --sleeper --static-root /srv/hostctl/sources --static-root /tmp/x/media\n")
+    condition     = strcontains(output.files["/etc/systemd/system/hostctl-router.service"].content, "hostctl --nomad-addr https://127.0.0.1:14646 router run --admin-token-file %d/admin-token --nomad-token-from-consul --sleeper --static-root /srv/hostctl/sources --static-root /tmp/x/media\n")
     error_message = "a router on a client wakes sleeping sites through the node's Nomad, with its token from Consul, and serves static files from the source tree and the media store"
   }
   assert {
