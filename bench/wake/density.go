@@ -58,11 +58,12 @@ type batchResult struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// densitySpec is one bench site: examples/hello's app, sleeping after an
-// hour (only the bench wakes them, and nothing puts them back to sleep
-// while it measures), with resources small enough that hundreds fit the
-// node's reservations.
-func densitySpec(name string) string {
+// helloSpec is one bench site (the burst's and the density part's):
+// examples/hello's app with one worker, sleeping after an hour (only the
+// bench wakes them, and nothing puts them back to sleep while it
+// measures), with resources small enough that hundreds fit the node's
+// reservations.
+func helloSpec(name string) string {
 	return fmt.Sprintf(`site %q {
   domains     = ["%s.localhost"]
   app         = "."
@@ -76,6 +77,13 @@ func densitySpec(name string) string {
   health { path = "/healthz" }
 }
 `, name, name)
+}
+
+// stageApp puts hello's app.py in the source tree as site's code.
+func (c *cluster) stageApp(site string, app []byte) {
+	dir := filepath.Join(c.sourceRoot(), site)
+	check(os.MkdirAll(dir, 0o755))
+	check(os.WriteFile(filepath.Join(dir, "app.py"), app, 0o644))
 }
 
 func densityName(i int) string { return fmt.Sprintf("d%05d", i) }
@@ -93,10 +101,8 @@ func density(c *cluster, n, batch, awake, parallel int) densityResult {
 		var spec strings.Builder
 		for i := start; i < end; i++ {
 			name := densityName(i)
-			dir := filepath.Join(c.sourceRoot(), name)
-			check(os.MkdirAll(dir, 0o755))
-			check(os.WriteFile(filepath.Join(dir, "app.py"), app, 0o644))
-			spec.WriteString(densitySpec(name))
+			c.stageApp(name, app)
+			spec.WriteString(helloSpec(name))
 		}
 		file := filepath.Join(specs, fmt.Sprintf("batch-%05d.hcl", start))
 		check(os.WriteFile(file, []byte(spec.String()), 0o644))

@@ -19,24 +19,8 @@ func manyWake(c *cluster, k, parallel int) burstResult {
 	var spec strings.Builder
 	for i := range names {
 		names[i] = fmt.Sprintf("k%03d", i)
-		dir := filepath.Join(c.sourceRoot(), names[i])
-		check(os.MkdirAll(dir, 0o755))
-		check(os.WriteFile(filepath.Join(dir, "app.py"), code, 0o644))
-		// hello's spec, with one worker and a small reservation so that k
-		// of them fit one node's Nomad bookkeeping.
-		fmt.Fprintf(&spec, `site %q {
-  domains     = ["%s.localhost"]
-  app         = "."
-  wsgi        = "app:application"
-  sleep_after = "1h"
-  process "web" {
-    workers = 1
-    memory  = "48MiB"
-    cpu     = 10
-  }
-  health { path = "/healthz" }
-}
-`, names[i], names[i])
+		c.stageApp(names[i], code)
+		spec.WriteString(helloSpec(names[i]))
 	}
 	file := filepath.Join(c.sourceRoot(), "many.hcl")
 	check(os.WriteFile(file, []byte(spec.String()), 0o644))
