@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -84,17 +83,9 @@ func release(spec Spec, workDir, store string) error {
 func runChild(argv []string) (int, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	signals := make(chan os.Signal, 8)
-	signal.Notify(signals, forwarded...)
-	defer signal.Stop(signals)
-	if err := cmd.Start(); err != nil {
+	if err := startForwarding(cmd); err != nil {
 		return 0, err
 	}
-	go func() {
-		for s := range signals {
-			_ = cmd.Process.Signal(s)
-		}
-	}()
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

@@ -121,17 +121,27 @@ func startChild(spec Spec) (child *exec.Cmd, outR, errR *os.File, err error) {
 	// The child stays in the supervisor's process group: Nomad signals
 	// only the task's main process (forwarded below), but after the kill
 	// timeout it SIGKILLs the whole group, which must include the site.
+	if err := startForwarding(child); err != nil {
+		return nil, nil, nil, err
+	}
+	return child, outR, errR, nil
+}
+
+// startForwarding starts cmd and passes it every signal Nomad may send
+// this process.
+func startForwarding(cmd *exec.Cmd) error {
 	signals := make(chan os.Signal, 8)
 	signal.Notify(signals, forwarded...)
-	if err := child.Start(); err != nil {
-		return nil, nil, nil, err
+	if err := cmd.Start(); err != nil {
+		signal.Stop(signals)
+		return err
 	}
 	go func() {
 		for s := range signals {
-			_ = child.Process.Signal(s)
+			_ = cmd.Process.Signal(s)
 		}
 	}()
-	return child, outR, errR, nil
+	return nil
 }
 
 // confineToLogs drops the supervisor to the site's uid and lets it write
