@@ -60,6 +60,10 @@ type Node struct {
 	// NetworkInterface is where Nomad gives site instances their dynamic
 	// ports; "" lets Nomad pick the default route's interface.
 	NetworkInterface string
+	// SitesCIDR, if set, narrows the addresses of NetworkInterface that
+	// site instances listen on: on one machine simulating several nodes,
+	// each node is one loopback address (docs/reliability.md).
+	SitesCIDR string
 	// NodeClass is the Nomad client's node class; "" leaves it out.
 	NodeClass string
 	// Launcher is the hostctl binary whose `launch` runs site tasks, and
@@ -286,6 +290,10 @@ func Consul(n Node) map[string]any {
 // NomadStatsInterval is Nomad's telemetry collection interval.
 const NomadStatsInterval = "10s"
 
+// NomadHeartbeatGrace is how long Nomad's servers wait past a client's
+// heartbeat TTL before calling it down.
+const NomadHeartbeatGrace = "5s"
+
 func Nomad(n Node) map[string]any {
 	if !n.Server && !n.Client {
 		return nil
@@ -341,6 +349,14 @@ func Nomad(n Node) map[string]any {
 				"scheduler_algorithm":             "binpack",
 				"memory_oversubscription_enabled": true,
 			},
+			// A client that stops heartbeating is down after its TTL
+			// (10 s while fewer than 500 clients) plus this grace, and
+			// only then are its instances replaced elsewhere: with
+			// Nomad's default 10 s a one-instance site on a lost node
+			// was back after ~25 s; with 5 s, ~15-20 s
+			// (docs/reliability.md). Less grace would mark nodes down
+			// during a leader election, which takes ~1-4 s here.
+			"heartbeat_grace": NomadHeartbeatGrace,
 		}
 	}
 	if n.Client {
@@ -363,10 +379,31 @@ func Nomad(n Node) map[string]any {
 		if n.NetworkInterface != "" {
 			client["network_interface"] = n.NetworkInterface
 		}
+		client["host_network"] = []map[string]any{{contract.SitesNetwork: n.sitesNetwork()}}
 		c["client"] = client
 		c["plugin"] = map[string]any{"raw_exec": map[string]any{"config": map[string]any{"enabled": true}}}
 	}
 	return c
+}
+
+// DefaultRouteInterface is Nomad's own choice when no network_interface is
+// given, written as the go-sockaddr template Nomad evaluates on the node.
+const DefaultRouteInterface = `{{ GetDefaultInterfaces | attr "name" }}`
+
+// sitesNetwork is the host network every site port asks for
+// (contract.SitesNetwork): the addresses of the instances' interface,
+// narrowed to SitesCIDR when set. Without a host network Nomad takes the
+// interface's first address, which on a shared loopback is 127.0.0.1 for
+// every simulated node.
+func (n Node) sitesNetwork() map[string]any {
+	hn := map[string]any{"interface": DefaultRouteInterface}
+	if n.NetworkInterface != "" {
+		hn["interface"] = n.NetworkInterface
+	}
+	if n.SitesCIDR != "" {
+		hn["cidr"] = n.SitesCIDR
+	}
+	return hn
 }
 
 // Secrets are what the rendered configs leave out. Production places them

@@ -21,6 +21,7 @@ func NewApp() *cli.App {
 			devCommand(),
 			clusterCommand(),
 			siteCommand(),
+			nodeCommand(),
 			secretCommand(),
 			dbCommand(),
 			mediaCommand(),

@@ -64,6 +64,8 @@ func TestCommandsRefuseBadInputBeforeTheCluster(t *testing.T) {
 		{"a bad count", []string{"site", "scale", "shop", "web=many"}, int(contract.Invalid), "PROCESS=COUNT"},
 		{"run without a command", []string{"site", "run", "shop"}, int(contract.Invalid), "COMMAND"},
 		{"db without a site", []string{"db", "dump"}, int(contract.Invalid), "needs a SITE"},
+		{"move without a node", []string{"site", "move", "shop"}, int(contract.Invalid), "SITE NODE"},
+		{"move a path", []string{"site", "move", "../etc", "node-2"}, int(contract.Invalid), "site name"},
 		{"a good spec reaches the cluster", []string{"site", "plan", "--source-root", root, good}, int(contract.Unavailable), "connection refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,6 +32,8 @@ func devCommand() *cli.Command {
 					&cli.StringFlag{Name: "nomad-bin", EnvVars: []string{"HOSTCTL_NOMAD_BIN"}, Value: toolcache.Path("nomad")},
 					&cli.StringFlag{Name: "consul-bin", EnvVars: []string{"HOSTCTL_CONSUL_BIN"}, Value: toolcache.Path("consul")},
 					&cli.IntFlag{Name: "port-base", EnvVars: []string{"HOSTCTL_PORT_BASE"}, Usage: "use 9 consecutive ports from here instead of the upstream defaults (4646, 8500, 8080, ...)"},
+					&cli.IntFlag{Name: "nodes", Value: 1, Usage: "simulated nodes, each its own Consul and Nomad agent on its own loopback address (1, or 3 to 9: the first 3 run the servers, the first 2 a router each)"},
+					&cli.StringFlag{Name: "node-net", Usage: "the nodes' addresses are NET.1, NET.2, ... (default 127.0.0)"},
 				},
 				Action: devUp,
 			},
@@ -68,6 +70,8 @@ func devUp(c *cli.Context) error {
 		ConsulBin:  c.String("consul-bin"),
 		HostctlBin: self,
 		Ports:      devcluster.DefaultPorts,
+		Nodes:      c.Int("nodes"),
+		NodeNet:    c.String("node-net"),
 	}
 	prev, err := devcluster.LoadConfig(cfg.StateDir)
 	switch {
@@ -78,12 +82,22 @@ func devUp(c *cli.Context) error {
 			return fmt.Errorf("the dev cluster in %s is running on other ports; run `hostctl dev down` first", cfg.StateDir)
 		}
 		cfg.Ports = prev.Ports
+		if (c.IsSet("nodes") && cfg.NodeCount() != prev.NodeCount()) || (c.IsSet("node-net") && cfg.NodeNet != prev.NodeNet) {
+			return fmt.Errorf("the dev cluster in %s is running with %d node(s); run `hostctl dev down` first", cfg.StateDir, prev.NodeCount())
+		}
+		cfg.Nodes, cfg.NodeNet = prev.Nodes, prev.NodeNet
 	case c.IsSet("port-base"):
 		cfg.Ports = devcluster.PortsFrom(c.Int("port-base"))
 	case err == nil:
 		// Restarting a stopped cluster keeps its ports, so the exports
-		// from `hostctl dev env` stay true.
+		// from `hostctl dev env` stay true, and its nodes.
 		cfg.Ports = prev.Ports
+		if !c.IsSet("nodes") {
+			cfg.Nodes = prev.Nodes
+		}
+		if !c.IsSet("node-net") {
+			cfg.NodeNet = prev.NodeNet
+		}
 	}
 	if cfg.Ports.Postgres == 0 { // saved by a version without Postgres
 		cfg.Ports.Postgres = devcluster.DefaultPorts.Postgres
@@ -92,7 +106,11 @@ func devUp(c *cli.Context) error {
 	if err := devcluster.Up(c.Context, cfg, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nhostctl dev cluster is up.\n  router     %s\n  consul UI  http://%s/ui/\n  nomad UI   %s/ui/\n\n", cfg.RouterURL(), cfg.ConsulAddr(), cfg.NomadAddr())
+	fmt.Fprintf(out, "\nhostctl dev cluster is up.\n  router     %s\n  consul UI  http://%s/ui/\n  nomad UI   %s/ui/\n", cfg.RouterURL(), cfg.ConsulAddr(), cfg.NomadAddr())
+	if cfg.RouterCount() > 1 {
+		fmt.Fprintf(out, "  router 2   %s\n  nodes      %d (%s to %s)\n", cfg.NodeRouterURL(2), cfg.NodeCount(), cfg.NodeAddr(1), cfg.NodeAddr(cfg.NodeCount()))
+	}
+	fmt.Fprintln(out)
 	if cfg.Ports != devcluster.DefaultPorts {
 		fmt.Fprintf(out, "Point hostctl at it with:  eval \"$(hostctl dev env --state-dir %s)\"\n", cfg.StateDir)
 	}

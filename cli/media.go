@@ -45,7 +45,11 @@ func mediaStore(c *cli.Context) (string, *btrfs.Store, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	store, err := provisionerConfig(c).Media(site)
+	nc, err := nomadClient(c)
+	if err != nil {
+		return "", nil, err
+	}
+	store, err := provisionerConfig(c).Media(c.Context, nc, site)
 	return site, store, err
 }
 

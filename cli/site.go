@@ -47,6 +47,7 @@ func siteCommand() *cli.Command {
 			siteRunCommand(),
 			siteSleepCommand(),
 			siteWakeCommand(),
+			siteMoveCommand(),
 			{
 				Name:      "destroy",
 				Usage:     "stop a site and remove its job (its database and media are kept unless --purge)",

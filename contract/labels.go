@@ -36,6 +36,10 @@ const (
 	// MediaRootMeta is the Nomad client meta key naming the node's media
 	// store; a site with media runs only where its subvolume is.
 	MediaRootMeta = "hostctl_media_root"
+	// SitesNetwork is the Nomad host network site instances' ports are
+	// given on: every client defines it (package agentconfig), so a job
+	// need not know which node it lands on.
+	SitesNetwork = "sites"
 )
 
 // HTTPSRedirect is the MetaHTTPS value that turns HTTPS-only on.

@@ -24,8 +24,8 @@ func TestEnvDenylistCoversTokenVariables(t *testing.T) {
 // that holds the Terraform module to agentconfig.
 func TestAgentConfigsAreAgentconfigs(t *testing.T) {
 	c := Config{StateDir: "/s", HostctlBin: "/bin/hostctl", Ports: DefaultPorts}
-	n := c.node()
-	for name, got := range map[string]map[string]any{"consul": c.consulConfig(testSecrets), "nomad": c.nomadConfig(testSecrets)} {
+	n := c.node(1)
+	for name, got := range map[string]map[string]any{"consul": c.consulConfig(1, testSecrets), "nomad": c.nomadConfig(1, testSecrets)} {
 		want := agentconfig.Consul(n)
 		if name == "nomad" {
 			want = agentconfig.Nomad(n)

@@ -20,41 +20,83 @@ import (
 	"github.com/hostctl/hostctl/siteops"
 )
 
-// component is one long-running process of the cluster, in start order.
+// component is one long-running process of the cluster.
 type component struct {
 	name  string
-	cmd   func(Config) (bin string, args []string)
-	ready func(context.Context, *probes) error
-	// start, if set, replaces cmd for a component that needs a prepared
-	// command (its own user, say).
-	start func(Config) (*exec.Cmd, error)
-	// setup, if set, runs once the component is ready, before the next
-	// one starts (the ACL set-up the later components need).
+	node  int
+	start func(Config, int) (*exec.Cmd, error)
+	ready func(context.Context, Config, int, *probes) error
+	// dataDir, if set, is wiped before the component starts on a cluster
+	// that is starting afresh: `down` stops every site, so a dev cluster has
+	// no state worth keeping, and stale state costs time (a restarted Nomad
+	// client's old node identity is refused for ~20 s) and misleads
+	// readiness checks. A node of several restarted on its own keeps its
+	// state, as a rebooted machine does, and rejoins.
+	dataDir func(Config, int) string
+}
+
+// tier is components started together: servers of a Raft cluster elect a
+// leader only once enough of them run.
+type tier struct {
+	comps []component
+	// setup, if set, runs once the tier's first component is ready, before
+	// the others are waited for (the ACL set-up they need).
 	setup func(context.Context, Config, *probes) error
-	// dataDir, if set, is wiped before the component starts: `down` stops
-	// every site, so a dev cluster has no state worth keeping, and stale
-	// state costs time (a restarted Nomad client's old node identity is
-	// refused for ~20 s) and misleads readiness checks.
-	dataDir func(Config) string
 }
 
-var components = []component{
-	{name: "consul", cmd: func(c Config) (string, []string) {
-		return c.ConsulBin, []string{"agent", "-config-file", c.path("etc", "consul.json")}
-	}, ready: consulReady, setup: setUpConsulACLs, dataDir: func(c Config) string { return c.path("consul") }},
-	{name: "postgres", ready: postgresReady, start: postgresCmd},
-	{name: "nomad", cmd: func(c Config) (string, []string) {
-		return c.NomadBin, []string{"agent", "-config", c.path("etc", "nomad.json")}
-	}, ready: nomadReady, setup: trustNomad, dataDir: Config.nomadDataDir},
-	{name: "router", start: routerCmd, ready: routerReady},
+// tiers are the cluster's components in start order: every node's Consul
+// agent, Postgres, every node's Nomad agent, the routers.
+func (c Config) tiers() []tier {
+	consulT := tier{setup: setUpConsulACLs}
+	nomadT := tier{setup: setUpNomad}
+	for k := 1; k <= c.NodeCount(); k++ {
+		consulT.comps = append(consulT.comps, component{name: compName("consul", k), node: k,
+			start: consulCmd, ready: consulReady, dataDir: Config.consulDataDir})
+		nomadT.comps = append(nomadT.comps, component{name: compName("nomad", k), node: k,
+			start: nomadCmd, ready: nomadReady, dataDir: Config.nomadDataDirOf})
+	}
+	var routerT tier
+	for k := 1; k <= c.RouterCount(); k++ {
+		routerT.comps = append(routerT.comps, component{name: compName("router", k), node: k, start: routerCmd, ready: routerReady})
+	}
+	pgT := tier{comps: []component{{name: "postgres", node: 1, start: postgresCmd, ready: postgresReady}}}
+	return []tier{consulT, pgT, nomadT, routerT}
 }
 
-// routerCmd runs the router with its own Consul and Nomad tokens (read from
-// files, so they are not in the environment), serving static files and
-// media only from the sites' own dirs in the source tree and the media
-// store, its metrics only with the admin token, and putting idle sites to
-// sleep (the dev cluster has one router, so it is the sleeper).
-func routerCmd(c Config) (*exec.Cmd, error) {
+// components are every tier's, in start order.
+func (c Config) components() []component {
+	var all []component
+	for _, t := range c.tiers() {
+		all = append(all, t.comps...)
+	}
+	return all
+}
+
+func consulCmd(c Config, k int) (*exec.Cmd, error) {
+	return agentCmd(c, k, c.ConsulBin, "agent", "-config-file", c.consulConfigFile(k)), nil
+}
+
+func nomadCmd(c Config, k int) (*exec.Cmd, error) {
+	return agentCmd(c, k, c.NomadBin, "agent", "-config", c.nomadConfigFile(k)), nil
+}
+
+// agentCmd runs an agent in its node's dir: helpers the agents spawn
+// (Nomad's logmon, say) inherit that working directory, which is how
+// `down` and KillNode recognise them as this cluster's and this node's.
+func agentCmd(c Config, k int, bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = c.nodeDir(k)
+	cmd.Env = agentEnv()
+	return cmd
+}
+
+// routerCmd runs node k's router with its own Consul and Nomad tokens (read
+// from files, so they are not in the environment), talking to its node's
+// agents, serving static files and media only from the sites' own dirs in
+// the source tree and the media stores, its metrics only with the admin
+// token. Node 1's router puts idle sites to sleep: one sleeper is enough,
+// and every router's traffic counts (package sleep).
+func routerCmd(c Config, k int) (*exec.Cmd, error) {
 	t, err := c.Tokens()
 	if err != nil {
 		return nil, err
@@ -67,15 +109,22 @@ func routerCmd(c Config) (*exec.Cmd, error) {
 	if err := os.WriteFile(nomadTokenFile, []byte(t.NomadRouter.SecretID+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(c.HostctlBin, "--consul-addr", c.ConsulAddr(), "--nomad-addr", c.NomadAddr(), "router", "run",
-		"--listen", Addr+":"+strconv.Itoa(c.Ports.Router),
-		"--admin-listen", Addr+":"+strconv.Itoa(c.Ports.RouterAdmin),
-		"--static-root", c.SourceRoot(), "--static-root", c.MediaRoot(),
+	args := []string{"--consul-addr", c.NodeConsulAddr(k), "--nomad-addr", c.NodeNomadAddr(k), "router", "run",
+		"--listen", c.NodeAddr(k) + ":" + strconv.Itoa(c.Ports.Router),
+		"--admin-listen", c.NodeAddr(k) + ":" + strconv.Itoa(c.Ports.RouterAdmin),
+		"--static-root", c.SourceRoot(),
 		"--admin-token-file", c.AdminTokenFile(),
-		"--nomad-token-file", nomadTokenFile, "--router-id", "dev", "--sleeper",
+		"--nomad-token-file", nomadTokenFile, "--router-id", compName("dev", k),
 		// A second, not five: a dev machine tries sleep_after times far
 		// shorter than production's minute.
-		"--activity-interval", "1s")
+		"--activity-interval", "1s"}
+	for n := 1; n <= c.NodeCount(); n++ {
+		args = append(args, "--static-root", c.NodeMediaRoot(n))
+	}
+	if k == 1 {
+		args = append(args, "--sleeper")
+	}
+	cmd := exec.Command(c.HostctlBin, args...)
 	cmd.Dir = c.StateDir
 	cmd.Env = agentEnv("CONSUL_HTTP_TOKEN_FILE=" + tokenFile)
 	return cmd, nil
@@ -97,8 +146,18 @@ func setUpConsulACLs(ctx context.Context, c Config, p *probes) error {
 	return acls.SetUpConsul(ctx, p.consul, t)
 }
 
-// trustNomad lets Nomad register sites' services in Consul, each with a
-// token good for its own job's name only.
+// setUpNomad lets Nomad register sites' services in Consul, each with a
+// token good for its own job's name only, and configures its scheduler.
+func setUpNomad(ctx context.Context, c Config, p *probes) error {
+	if err := trustNomad(ctx, c, p); err != nil {
+		return err
+	}
+	if err := configureScheduler(ctx, p.nomad); err != nil {
+		return fmt.Errorf("configuring Nomad's scheduler: %w", err)
+	}
+	return nil
+}
+
 func trustNomad(ctx context.Context, c Config, p *probes) error {
 	t := p.tokens
 	if err := acls.SetUpNomad(ctx, p.nomad, &t); err != nil {
@@ -137,10 +196,10 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := writeJSON(c.path("etc", "consul.json"), c.consulConfig(sec)); err != nil {
+	if err := c.writeAgentConfigs(sec); err != nil {
 		return err
 	}
-	if err := writeJSON(c.path("etc", "nomad.json"), c.nomadConfig(sec)); err != nil {
+	if err := c.addNodeAddrs(out); err != nil {
 		return err
 	}
 	if err := c.mountMedia(out); err != nil {
@@ -153,6 +212,7 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
+	fresh := !AnyRunning(c)
 	var started []string
 	defer func() {
 		if err != nil {
@@ -161,49 +221,40 @@ func Up(ctx context.Context, c Config, out io.Writer) (err error) {
 			}
 		}
 	}()
-	for _, comp := range components {
-		if p, ok := c.pidFile(comp.name).running(); ok {
-			fmt.Fprintf(out, "%-7s already running (pid %d)\n", comp.name, p.pid)
-		} else {
-			if comp.dataDir != nil {
-				if err := c.resetDataDir(comp.dataDir(c), out); err != nil {
+	for _, t := range c.tiers() {
+		for _, comp := range t.comps {
+			if p, ok := c.pidFile(comp.name).running(); ok {
+				fmt.Fprintf(out, "%-9s already running (pid %d)\n", comp.name, p.pid)
+				continue
+			}
+			if comp.dataDir != nil && (fresh || !c.multi()) {
+				if err := c.resetDataDir(comp.dataDir(c, comp.node), out); err != nil {
 					return err
 				}
 			}
-			var p proc
-			if comp.start != nil {
-				cmd, err := comp.start(c)
-				if err != nil {
-					return fmt.Errorf("%s: %w", comp.name, err)
-				}
-				p, err = startCmdDetached(c.pidFile(comp.name), c.logFile(comp.name), cmd)
-				if err != nil {
-					return err
-				}
-			} else {
-				bin, args := comp.cmd(c)
-				if p, err = startDetached(c.pidFile(comp.name), c.StateDir, c.logFile(comp.name), bin, args...); err != nil {
-					return err
-				}
+			cmd, err := comp.start(c, comp.node)
+			if err != nil {
+				return fmt.Errorf("%s: %w", comp.name, err)
+			}
+			p, err := startCmdDetached(c.pidFile(comp.name), c.logFile(comp.name), cmd)
+			if err != nil {
+				return err
 			}
 			started = append(started, comp.name)
-			fmt.Fprintf(out, "%-7s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
+			fmt.Fprintf(out, "%-9s started (pid %d), log %s\n", comp.name, p.pid, c.logFile(comp.name))
 		}
-		t0 := time.Now()
-		// Postgres's admin URL is recorded when it starts.
-		probe.pgAdminURL = c.PGAdminURL()
-		if err := waitReady(ctx, c, probe, comp); err != nil {
-			return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
-		}
-		fmt.Fprintf(out, "%-7s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
-		if comp.setup != nil {
-			if err := comp.setup(ctx, c, probe); err != nil {
-				return fmt.Errorf("setting up %s: %w", comp.name, err)
+		for i, comp := range t.comps {
+			t0 := time.Now()
+			// Postgres's admin URL is recorded when it starts.
+			probe.pgAdminURL = c.PGAdminURL()
+			if err := waitReady(ctx, c, probe, comp); err != nil {
+				return fmt.Errorf("%s did not become ready: %w\n--- last lines of %s ---\n%s", comp.name, err, c.logFile(comp.name), tail(c.logFile(comp.name), 20))
 			}
-		}
-		if comp.name == "nomad" {
-			if err := configureScheduler(ctx, probe.nomad); err != nil {
-				return fmt.Errorf("configuring Nomad's scheduler: %w", err)
+			fmt.Fprintf(out, "%-9s ready in %s\n", comp.name, time.Since(t0).Round(10*time.Millisecond))
+			if i == 0 && t.setup != nil {
+				if err := t.setup(ctx, c, probe); err != nil {
+					return fmt.Errorf("setting up %s: %w", comp.name, err)
+				}
 			}
 		}
 	}
@@ -236,7 +287,7 @@ func waitReady(ctx context.Context, c Config, p *probes, comp component) error {
 		if _, ok := c.pidFile(comp.name).running(); !ok {
 			return errors.New("the process exited")
 		}
-		if last = comp.ready(ctx, p); last == nil {
+		if last = comp.ready(ctx, c, comp.node, p); last == nil {
 			return nil
 		}
 		select {
@@ -285,8 +336,9 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 			fmt.Fprintf(out, "stopped %d job(s)\n", n)
 		}
 	}
-	for i := len(components) - 1; i >= 0; i-- {
-		name := components[i].name
+	comps := c.components()
+	for i := len(comps) - 1; i >= 0; i-- {
+		name := comps[i].name
 		if p, ok := c.pidFile(name).running(); ok {
 			if err := c.pidFile(name).stop(20 * time.Second); err != nil {
 				errs = append(errs, err)
@@ -310,6 +362,9 @@ func Down(ctx context.Context, c Config, out io.Writer, purge bool) error {
 		fmt.Fprintf(out, "unmounted %d task tmpfs mount(s)\n", n)
 	}
 	if err := c.unmountMedia(out); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.removeNodeAddrs(out); err != nil {
 		errs = append(errs, err)
 	}
 	if purge && len(errs) == 0 {
@@ -340,7 +395,7 @@ func drainJobs(ctx context.Context, c Config) (int, error) {
 // AnyRunning reports whether any component recorded in c's state dir is
 // still the process that was started.
 func AnyRunning(c Config) bool {
-	for _, comp := range components {
+	for _, comp := range c.components() {
 		if _, ok := c.pidFile(comp.name).running(); ok {
 			return true
 		}
@@ -362,14 +417,14 @@ type ComponentStatus struct {
 func Status(ctx context.Context, c Config) []ComponentStatus {
 	var out []ComponentStatus
 	probes, probeErr := c.newProbes()
-	for _, comp := range components {
+	for _, comp := range c.components() {
 		s := ComponentStatus{Name: comp.name}
 		if p, ok := c.pidFile(comp.name).running(); ok {
 			s.Running, s.PID = true, p.pid
 			err := probeErr
 			if err == nil {
 				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-				err = comp.ready(cctx, probes)
+				err = comp.ready(cctx, c, comp.node, probes)
 				cancel()
 			}
 			if err != nil {
@@ -404,7 +459,6 @@ type probes struct {
 	nomad      *nomad.Client
 	consul     *consul.Client
 	tokens     acls.Tokens
-	routerURL  string
 	pgAdminURL string
 }
 
@@ -418,21 +472,38 @@ func (c Config) newProbes() (*probes, error) {
 		return nil, err
 	}
 	t, _ := c.Tokens()
-	return &probes{nomad: n, consul: cc, tokens: t, routerURL: c.RouterAdminURL(), pgAdminURL: c.PGAdminURL()}, nil
+	return &probes{nomad: n, consul: cc, tokens: t, pgAdminURL: c.PGAdminURL()}, nil
 }
 
-func consulReady(ctx context.Context, p *probes) error {
-	leader, err := p.consul.Status().LeaderWithQueryOptions((&consul.QueryOptions{}).WithContext(ctx))
+// consulReady: node 1's agent sees a leader; any other node is a live
+// member (its serfHealth passes), which needs the ACL set-up first.
+func consulReady(ctx context.Context, c Config, k int, p *probes) error {
+	q := (&consul.QueryOptions{}).WithContext(ctx)
+	if k == 1 {
+		leader, err := p.consul.Status().LeaderWithQueryOptions(q)
+		if err != nil {
+			return err
+		}
+		if leader == "" {
+			return errors.New("no Consul leader yet")
+		}
+		return nil
+	}
+	checks, _, err := p.consul.Health().Node(c.NodeName(k), q)
 	if err != nil {
 		return err
 	}
-	if leader == "" {
-		return errors.New("no Consul leader yet")
+	for _, ch := range checks {
+		if ch.CheckID == "serfHealth" && ch.Status == consul.HealthPassing {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("node %s is not a live Consul member yet", c.NodeName(k))
 }
 
-func nomadReady(ctx context.Context, p *probes) error {
+// nomadReady: Nomad has a leader, its ACLs are bootstrapped, and node k's
+// client is ready with a healthy raw_exec driver.
+func nomadReady(ctx context.Context, c Config, k int, p *probes) error {
 	q := (&nomad.QueryOptions{}).WithContext(ctx)
 	if leader, err := p.nomad.Status().Leader(); err != nil || leader == "" {
 		return fmt.Errorf("no Nomad leader yet (%v)", err)
@@ -449,15 +520,15 @@ func nomadReady(ctx context.Context, p *probes) error {
 		return err
 	}
 	for _, n := range nodes {
-		if d, ok := n.Drivers["raw_exec"]; n.Status == "ready" && ok && d.Healthy {
+		if d, ok := n.Drivers["raw_exec"]; n.Name == c.NodeName(k) && n.Status == "ready" && ok && d.Healthy {
 			return nil
 		}
 	}
-	return errors.New("no ready Nomad client with a healthy raw_exec driver yet")
+	return fmt.Errorf("node %s is not a ready Nomad client with a healthy raw_exec driver yet", c.NodeName(k))
 }
 
-func routerReady(ctx context.Context, p *probes) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.routerURL+"/healthz", nil)
+func routerReady(ctx context.Context, c Config, k int, _ *probes) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.nodeRouterAdminURL(k)+"/healthz", nil)
 	if err != nil {
 		return err
 	}

@@ -52,10 +52,15 @@ type Config struct {
 	ConsulBin  string `json:"consul_bin"`
 	HostctlBin string `json:"hostctl_bin"`
 	Ports      Ports  `json:"ports"`
+	// Nodes is how many simulated nodes run (0 means 1), NodeNet where their
+	// addresses are (DefaultNodeNet if empty): see nodes.go.
+	Nodes   int    `json:"nodes,omitempty"`
+	NodeNet string `json:"node_net,omitempty"`
 }
 
-// Addr is the loopback address every component binds to: the dev cluster
-// is never reachable from another machine.
+// Addr is the loopback address a one-node cluster binds to (and the dev
+// Postgres, whatever the nodes): the dev cluster is never reachable from
+// another machine. Several nodes bind to NodeAddr(k), loopback too.
 const Addr = "127.0.0.1"
 
 func (c Config) path(parts ...string) string {
@@ -66,11 +71,16 @@ func (c Config) configFile() string { return c.path("cluster.json") }
 
 // ConsulAddr, NomadAddr and RouterURL are what clients use to reach the
 // cluster.
-func (c Config) ConsulAddr() string { return Addr + ":" + strconv.Itoa(c.Ports.ConsulHTTP) }
-func (c Config) NomadAddr() string  { return "http://" + Addr + ":" + strconv.Itoa(c.Ports.NomadHTTP) }
-func (c Config) RouterURL() string  { return "http://" + Addr + ":" + strconv.Itoa(c.Ports.Router) }
+// They are node 1's.
+func (c Config) ConsulAddr() string { return c.NodeConsulAddr(1) }
+func (c Config) NomadAddr() string  { return c.NodeNomadAddr(1) }
+func (c Config) RouterURL() string  { return c.NodeRouterURL(1) }
 func (c Config) RouterAdminURL() string {
-	return "http://" + Addr + ":" + strconv.Itoa(c.Ports.RouterAdmin)
+	return c.nodeRouterAdminURL(1)
+}
+
+func (c Config) nodeRouterAdminURL(k int) string {
+	return "http://" + c.NodeAddr(k) + ":" + strconv.Itoa(c.Ports.RouterAdmin)
 }
 
 // SourceRoot is the operator's source tree of the dev cluster: site S's
@@ -85,7 +95,7 @@ func (c Config) AdminTokenFile() string { return c.path("etc", "router-admin.tok
 // nomadDataDir holds the allocation and task directories. Tasks run as
 // per-site users, so it and every directory above it must be traversable
 // (o+x) but not listable by others.
-func (c Config) nomadDataDir() string { return c.path("nomad") }
+func (c Config) nomadDataDir() string { return c.nomadDataDirOf(1) }
 
 // LoadConfig reads the config a previous `up` saved in stateDir.
 func LoadConfig(stateDir string) (Config, error) {
@@ -112,13 +122,19 @@ func (c Config) save() error {
 // dir are 0711: site users must pass through to their task dirs, but may not
 // list who else is hosted here.
 func (c Config) prepareDirs() error {
-	for _, d := range []struct {
+	type dir struct {
 		path string
 		mode fs.FileMode
-	}{
+	}
+	dirs := []dir{
 		{c.StateDir, 0o711}, {c.nomadDataDir(), 0o711}, {c.SourceRoot(), 0o755},
 		{c.path("consul"), 0o700}, {c.path("etc"), 0o700}, {c.path("log"), 0o700}, {c.path("run"), 0o700},
-	} {
+	}
+	for k := 2; k <= c.NodeCount(); k++ {
+		dirs = append(dirs, dir{c.path("nodes"), 0o711}, dir{c.nodeDir(k), 0o711},
+			dir{c.nomadDataDirOf(k), 0o711}, dir{c.consulDataDir(k), 0o700})
+	}
+	for _, d := range dirs {
 		if err := os.MkdirAll(d.path, d.mode); err != nil {
 			return err
 		}
@@ -158,6 +174,9 @@ func (c Config) Validate() error {
 	// The missing case is reported above.
 	if err := sandbox.CheckStatic(c.HostctlBin); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		errs = append(errs, fmt.Errorf("the launcher Nomad runs for every site: %w", err))
+	}
+	if err := c.validateNodes(); err != nil {
+		errs = append(errs, err)
 	}
 	if !filepath.IsAbs(c.StateDir) {
 		errs = append(errs, fmt.Errorf("state dir %q must be an absolute path", c.StateDir))

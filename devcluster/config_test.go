@@ -17,7 +17,7 @@ var testSecrets = secrets{gossipKey: "a2V5", tokens: acls.Tokens{
 
 func TestNomadConfig(t *testing.T) {
 	c := Config{StateDir: "/var/lib/x", Ports: PortsFrom(20000)}
-	n := c.nomadConfig(testSecrets)
+	n := c.nomadConfig(1, testSecrets)
 	client := n["client"].(map[string]any)
 	if client["network_interface"] != "lo" {
 		t.Errorf("network_interface = %v, want lo", client["network_interface"])
@@ -59,7 +59,7 @@ func TestNomadConfig(t *testing.T) {
 
 func TestConsulConfig(t *testing.T) {
 	c := Config{StateDir: "/s", Ports: DefaultPorts}
-	cc := c.consulConfig(testSecrets)
+	cc := c.consulConfig(1, testSecrets)
 	acl := cc["acl"].(map[string]any)
 	if acl["enabled"] != true || acl["default_policy"] != "deny" || acl["tokens"].(map[string]string)["initial_management"] != "consul-mgmt" {
 		t.Errorf("consul acl = %v", acl)

@@ -23,12 +23,11 @@ import (
 var MediaImageBytes int64 = 4 << 30
 
 func (c Config) postgresDir() string { return c.path("postgres") }
-func (c Config) mediaImage() string  { return c.path("media.img") }
 func (c Config) pgURLFile() string   { return c.path("etc", "pg-admin.url") }
 
 // MediaRoot is where the media store is mounted; BackupDir receives final
 // dumps and snapshot streams.
-func (c Config) MediaRoot() string { return c.path("media") }
+func (c Config) MediaRoot() string { return c.NodeMediaRoot(1) }
 func (c Config) BackupDir() string { return c.path("backups") }
 
 // PGAdminURL is the superuser URL of the dev cluster's Postgres, recorded
@@ -43,7 +42,7 @@ func (c Config) PGAdminURL() string {
 
 // postgresCmd prepares the cluster's Postgres (creating it on first use)
 // and records its admin URL for the CLI and the readiness probe.
-func postgresCmd(c Config) (*exec.Cmd, error) {
+func postgresCmd(c Config, _ int) (*exec.Cmd, error) {
 	srv, cmd, err := pgserver.Prepare(c.postgresDir(), c.Ports.Postgres)
 	if err != nil {
 		return nil, err
@@ -54,44 +53,60 @@ func postgresCmd(c Config) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-func postgresReady(ctx context.Context, p *probes) error {
+func postgresReady(ctx context.Context, _ Config, _ int, p *probes) error {
 	if p.pgAdminURL == "" {
 		return errors.New("no admin URL recorded yet")
 	}
 	return pgserver.WaitReady(ctx, p.pgAdminURL)
 }
 
-// mountMedia mounts the media store unless it already is.
+// mountMedia mounts every node's media store unless it already is.
 func (c Config) mountMedia(out io.Writer) error {
-	m, err := btrfsloop.Mounted(c.mediaImage(), c.MediaRoot())
+	for k := 1; k <= c.NodeCount(); k++ {
+		if err := c.mountMediaOf(k, out); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(c.BackupDir(), 0o700)
+}
+
+func (c Config) mountMediaOf(k int, out io.Writer) error {
+	img, root := c.mediaImageOf(k), c.NodeMediaRoot(k)
+	m, err := btrfsloop.Mounted(img, root)
 	if err != nil {
 		return err
 	}
 	if m.Device != "" {
 		return nil
 	}
-	l, err := btrfsloop.Mount(c.mediaImage(), MediaImageBytes, c.MediaRoot())
+	l, err := btrfsloop.Mount(img, MediaImageBytes, root)
 	if err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
 	// Site users pass through to their own subvolume (0750, theirs); the
 	// store's top levels list nothing to them.
-	if err := os.Chmod(c.MediaRoot(), 0o711); err != nil {
+	if err := os.Chmod(root, 0o711); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%-8s btrfs %s mounted at %s (%s)\n", "media", c.mediaImage(), c.MediaRoot(), l.Device)
-	return os.MkdirAll(c.BackupDir(), 0o700)
+	fmt.Fprintf(out, "%-8s btrfs %s mounted at %s (%s)\n", "media", img, root, l.Device)
+	return nil
 }
 
-// unmountMedia unmounts the media store and detaches its loop device.
+// unmountMedia unmounts every node's media store and detaches its loop
+// device.
 func (c Config) unmountMedia(out io.Writer) error {
-	m, err := btrfsloop.Mounted(c.mediaImage(), c.MediaRoot())
-	if err != nil || m.Device == "" {
-		return err
+	var errs []error
+	for k := 1; k <= c.NodeCount(); k++ {
+		m, err := btrfsloop.Mounted(c.mediaImageOf(k), c.NodeMediaRoot(k))
+		if err != nil || m.Device == "" {
+			errs = append(errs, err)
+			continue
+		}
+		if err := m.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("media store: %w", err))
+			continue
+		}
+		fmt.Fprintf(out, "%-8s unmounted %s\n", "media", c.NodeMediaRoot(k))
 	}
-	if err := m.Close(); err != nil {
-		return fmt.Errorf("media store: %w", err)
-	}
-	fmt.Fprintf(out, "%-8s unmounted %s\n", "media", c.MediaRoot())
-	return nil
+	return errors.Join(errs...)
 }

@@ -12,27 +12,48 @@ import (
 	"time"
 )
 
-// leftovers finds processes this cluster's Nomad client started that are
+// leftovers finds processes this cluster's Nomad clients started that are
 // still alive. Nomad deliberately leaves raw_exec tasks running when its
 // agent stops (so an agent upgrade does not take sites down), so stopping
 // the agent alone would leak them. They are recognised by what ties them to
-// this state dir, never by name: a Nomad executor carries the data dir in
-// its arguments, and a task sits in a cgroup named after one of this data
+// this state dir, never by name: a Nomad executor carries its data dir in
+// its arguments, and a task sits in a cgroup named after one of a data
 // dir's allocation IDs, and the agents' helpers work in the state dir.
 func (c Config) leftovers() []int {
-	dataDir := c.nomadDataDir()
-	allocs, _ := os.ReadDir(filepath.Join(dataDir, "alloc"))
-	var ids []string
-	for _, a := range allocs {
-		if a.IsDir() && len(a.Name()) == 36 {
-			ids = append(ids, a.Name())
+	var dataDirs []string
+	for k := 1; k <= c.NodeCount(); k++ {
+		dataDirs = append(dataDirs, c.nomadDataDirOf(k))
+	}
+	return c.procsOf(sweepScope{cwdUnder: c.StateDir, dataDirs: dataDirs})
+}
+
+// nodeProcs finds node k's processes the same way: its agents' helpers and
+// its site tasks, which a machine that dies takes with it.
+func (c Config) nodeProcs(k int) []int {
+	return c.procsOf(sweepScope{cwdIs: c.nodeDir(k), cwdUnder: c.nomadDataDirOf(k), dataDirs: []string{c.nomadDataDirOf(k)}})
+}
+
+// sweepScope is what ties a process to the cluster, or to one node.
+type sweepScope struct {
+	cwdIs, cwdUnder string
+	dataDirs        []string
+	allocIDs        []string
+}
+
+func (c Config) procsOf(sc sweepScope) []int {
+	for _, dataDir := range sc.dataDirs {
+		allocs, _ := os.ReadDir(filepath.Join(dataDir, "alloc"))
+		for _, a := range allocs {
+			if a.IsDir() && len(a.Name()) == 36 {
+				sc.allocIDs = append(sc.allocIDs, a.Name())
+			}
 		}
 	}
 	// Components that are running as recorded are this cluster's, not
 	// leftovers: a sweep before starting Nomad must spare the Consul agent
 	// started a moment ago in the same state dir.
 	spare := map[int]bool{os.Getpid(): true}
-	for _, comp := range components {
+	for _, comp := range c.components() {
 		if p, ok := c.pidFile(comp.name).running(); ok {
 			spare[p.pid] = true
 		}
@@ -46,26 +67,31 @@ func (c Config) leftovers() []int {
 			// workers, each in a session of its own) are spared with it.
 			continue
 		}
-		if ownedBy(pid, c.StateDir, dataDir, ids) {
+		if sc.owns(pid) {
 			pids = append(pids, pid)
 		}
 	}
 	return pids
 }
 
-func ownedBy(pid int, stateDir, dataDir string, allocIDs []string) bool {
+func (sc sweepScope) owns(pid int) bool {
 	base := "/proc/" + strconv.Itoa(pid)
-	if cwd, err := os.Readlink(base + "/cwd"); err == nil && (cwd == stateDir || strings.HasPrefix(cwd, stateDir+"/")) {
+	if cwd, err := os.Readlink(base + "/cwd"); err == nil &&
+		(cwd == sc.cwdIs || cwd == sc.cwdUnder || strings.HasPrefix(cwd, sc.cwdUnder+"/")) {
 		return true
 	}
-	if cmd, err := os.ReadFile(base + "/cmdline"); err == nil && strings.Contains(string(cmd), dataDir+"/") {
-		return true
+	if cmd, err := os.ReadFile(base + "/cmdline"); err == nil {
+		for _, d := range sc.dataDirs {
+			if strings.Contains(string(cmd), d+"/") {
+				return true
+			}
+		}
 	}
 	cg, err := os.ReadFile(base + "/cgroup")
 	if err != nil {
 		return false
 	}
-	for _, id := range allocIDs {
+	for _, id := range sc.allocIDs {
 		if strings.Contains(string(cg), id) {
 			return true
 		}
@@ -76,13 +102,15 @@ func ownedBy(pid int, stateDir, dataDir string, allocIDs []string) bool {
 // killLeftovers SIGKILLs pids and waits (up to 10 s: hundreds of
 // processes take a moment to die) until none is tied to the cluster any
 // more; it returns any that still are.
-func (c Config) killLeftovers(pids []int) []int {
+func (c Config) killLeftovers(pids []int) []int { return c.killProcs(pids, c.leftovers) }
+
+func (c Config) killProcs(pids []int, find func() []int) []int {
 	for _, pid := range pids {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		left := c.leftovers()
+		left := find()
 		if len(left) == 0 || time.Now().After(deadline) {
 			return left
 		}
@@ -107,10 +135,12 @@ func (c Config) unmountAll() (int, error) {
 			continue
 		}
 		mp := unescapeMount(f[4])
-		// Only Nomad's: the media store under the state dir is a loop
-		// mount that must be unmounted properly (see unmountMedia).
-		if strings.HasPrefix(mp, c.nomadDataDir()+"/") {
-			points = append(points, mp)
+		// Only Nomad's: the media stores under the state dir are loop
+		// mounts that must be unmounted properly (see unmountMedia).
+		for k := 1; k <= c.NodeCount(); k++ {
+			if strings.HasPrefix(mp, c.nomadDataDirOf(k)+"/") {
+				points = append(points, mp)
+			}
 		}
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(points)))

@@ -45,6 +45,13 @@ func binDir(t *testing.T) string {
 // test ends.
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
+	return newClusterOf(t, 1, "127.0.0")
+}
+
+// newClusterOf starts a cluster of nodes simulated nodes at NET.1, NET.2,
+// ... (devcluster's --nodes and --node-net); one node is on 127.0.0.1.
+func newClusterOf(t *testing.T, nodes int, net string) *cluster {
+	t.Helper()
 	testkit.NeedsServers(t, "a Nomad + Consul dev cluster")
 	testkit.NeedsRoot(t, "the cluster runs Nomad's raw_exec tasks as other users")
 	bins := binDir(t)
@@ -59,22 +66,28 @@ func newCluster(t *testing.T) *cluster {
 	}
 	bin := hostctlBinary(t)
 	base := freePortBase(t)
+	addr := "127.0.0.1"
+	if nodes > 1 {
+		addr = net + ".1"
+	}
 	c := &cluster{
 		t: t, bin: bin, stateDir: state,
-		router: "http://127.0.0.1:" + strconv.Itoa(base+6),
+		router: "http://" + addr + ":" + strconv.Itoa(base+6),
 		env: append(os.Environ(),
 			"HOSTCTL_STATE_DIR="+state,
 			"HOSTCTL_NOMAD_BIN="+filepath.Join(bins, "nomad"),
 			"HOSTCTL_CONSUL_BIN="+filepath.Join(bins, "consul"),
-			fmt.Sprintf("NOMAD_ADDR=http://127.0.0.1:%d", base+3),
-			fmt.Sprintf("CONSUL_HTTP_ADDR=127.0.0.1:%d", base),
-			"HOSTCTL_ROUTER_URL="+"http://127.0.0.1:"+strconv.Itoa(base+6),
+			fmt.Sprintf("NOMAD_ADDR=http://%s:%d", addr, base+3),
+			fmt.Sprintf("CONSUL_HTTP_ADDR=%s:%d", addr, base),
+			"HOSTCTL_ROUTER_URL="+"http://"+addr+":"+strconv.Itoa(base+6),
 			"HOSTCTL_SOURCE_ROOT="+filepath.Join(state, "sources"),
 		),
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, name := range []string{"consul", "postgres", "nomad", "router"} {
+			logs, _ := filepath.Glob(filepath.Join(state, "log", "*.log"))
+			for _, log := range logs {
+				name := strings.TrimSuffix(filepath.Base(log), ".log")
 				b, _ := os.ReadFile(filepath.Join(state, "log", name+".log"))
 				t.Logf("--- %s.log (tail) ---\n%s", name, tailLines(string(b), 30))
 			}
@@ -86,7 +99,7 @@ func newCluster(t *testing.T) *cluster {
 		_ = os.RemoveAll(state)
 	})
 	t0 := time.Now()
-	c.mustRun("dev", "up", "--port-base", strconv.Itoa(base))
+	c.mustRun("dev", "up", "--port-base", strconv.Itoa(base), "--nodes", strconv.Itoa(nodes), "--node-net", net)
 	t.Logf("dev up took %s", time.Since(t0).Round(time.Millisecond))
 	// The operator's tokens, as `hostctl dev env` exports them.
 	tokens, err := acls.LoadTokens(filepath.Join(state, "etc", "tokens.json"))

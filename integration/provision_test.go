@@ -31,9 +31,17 @@ site "notes" {
   domains = ["notes.localhost"]
   app     = "."
   wsgi    = "mysite.wsgi:application"
-  release = [["python3", "manage.py", "migrate", "--noinput"]]
+  release = [
+    ["python3", "manage.py", "migrate", "--noinput"],
+    ["python3", "manage.py", "collectstatic", "--noinput"],
+  ]
   env {
     DJANGO_ALLOWED_HOSTS = "notes.localhost"
+    STATIC_ROOT          = "collected" # in the app copy: the release runs there
+  }
+  static {
+    url = "/static/"
+    dir = "collected"
   }
   process "web" {
     instances = 2
@@ -76,6 +84,10 @@ site "other" {
 		if code, body := web.get(loc); code != 200 || body != string(payload) {
 			t.Errorf("GET %s: %d, %d bytes, identical=%v", loc, code, len(body), body == string(payload))
 		}
+	})
+
+	t.Run("static files the release collected, served without Python", func(t *testing.T) {
+		testCollectedStatic(t, c)
 	})
 
 	runAs := func(site, script string) (string, error) {
@@ -218,6 +230,58 @@ except OSError as e:
 		}
 	})
 	c.mustRun("site", "destroy", "notes")
+}
+
+// testCollectedStatic fetches what the release step's collectstatic wrote
+// into each instance's app copy (nowhere on the router's disk): the exact
+// bytes, from the instances' static servers. Django answers no request for
+// them: the responses lack the X-Frame-Options its middleware adds to
+// every answer, and gunicorn's access log never shows them, while a page
+// requested as the control shows in both.
+func testCollectedStatic(t *testing.T, c *cluster) {
+	files := map[string]string{
+		"/static/notes/style.css":        "../examples/django/notes/static/notes/style.css",
+		"/static/admin/css/base.css":     "/usr/lib/python3/dist-packages/django/contrib/admin/static/admin/css/base.css",
+		"/static/admin/img/icon-yes.svg": "/usr/lib/python3/dist-packages/django/contrib/admin/static/admin/img/icon-yes.svg",
+	}
+	get := func(path string) (int, []byte, http.Header) {
+		resp, err := http.DefaultClient.Do(c.request("notes.localhost", path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, resp.Header
+	}
+	if code, _, h := get("/?static-control"); code != 200 || h.Get("X-Frame-Options") == "" {
+		t.Fatalf("control page: %d, X-Frame-Options %q: Django should have answered it", code, h.Get("X-Frame-Options"))
+	}
+	// Several rounds: each instance serves its own copy.
+	for range 4 {
+		for path, src := range files {
+			want, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, body, h := get(path)
+			if code != 200 || !bytes.Equal(body, want) || h.Get("X-Frame-Options") != "" {
+				t.Errorf("GET %s: %d, %d bytes (want %d, identical %v), X-Frame-Options %q", path, code, len(body), len(want), bytes.Equal(body, want), h.Get("X-Frame-Options"))
+			}
+		}
+	}
+	for _, path := range []string{"/static/notes/missing.css", "/static/../manage.py", "/static/admin/"} {
+		if code, _, _ := get(path); code != 404 {
+			t.Errorf("GET %s: %d, want 404", path, code)
+		}
+	}
+	var logs string
+	waitFor(t, 10*time.Second, "the control request in gunicorn's access log", func() bool {
+		logs = c.mustRun("site", "logs", "notes")
+		return strings.Contains(logs, "static-control")
+	})
+	if strings.Contains(logs, "/static/") {
+		t.Errorf("gunicorn was asked for static files:\n%s", logs)
+	}
 }
 
 // browser talks to one site through the router keeping Django's CSRF

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -124,7 +125,7 @@ func checkInvariants(t *testing.T, sites []Site, o Options) {
 			}
 		}
 		for _, st := range s.Static {
-			if !within(st.Dir, s.AppDir) || checkStaticURL(st.URL, s.Media != nil) != nil {
+			if checkStaticDir(st.Dir) != nil || path.Clean(st.Dir) != st.Dir || checkStaticURL(st.URL, s.Media != nil) != nil {
 				t.Errorf("site %s: static %q -> %q", s.Name, st.URL, st.Dir)
 			}
 		}

@@ -41,7 +41,14 @@ func Render(s Site, uid int) *api.Job {
 	constrain(job, s)
 
 	web := api.NewTaskGroup(webProcess, s.Web.Instances)
-	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel}}}}
+	web.Networks = []*api.NetworkResource{{DynamicPorts: []api.Port{{Label: PortLabel, HostNetwork: contract.SitesNetwork}}}}
+	if len(s.Static) > 0 {
+		// The static server's port: a copy of the web port's (the same host
+		// network, so the router reaches it at the instance's address).
+		p := web.Networks[0].DynamicPorts[0]
+		p.Label = contract.StaticPortLabel
+		web.Networks[0].DynamicPorts = append(web.Networks[0].DynamicPorts, p)
+	}
 	web.Update = &api.UpdateStrategy{
 		MaxParallel:     ptr(1),
 		HealthCheck:     ptr("checks"),
@@ -66,6 +73,7 @@ func Render(s Site, uid int) *api.Job {
 	// auto-revert, instead of Nomad's default 15 s between tries.
 	web.RestartPolicy = &api.RestartPolicy{Attempts: ptr(2), Interval: ptr(5 * time.Minute), Delay: ptr(3 * time.Second), Mode: ptr("fail")}
 	web.Services = []*api.Service{webService(s)}
+	web.Spreads = spreadOverNodes()
 	// An instance being stopped (a restart, a rollout, a scale-down) leaves
 	// Consul first and the router stops sending it requests before its
 	// gunicorn is told to finish.
@@ -73,13 +81,19 @@ func Render(s Site, uid int) *api.Job {
 	if len(s.Release) > 0 {
 		web.AddTask(releaseTask(s, uid))
 	}
-	web.AddTask(siteTask(s, "gunicorn", uid, append([]string{SitePython, "-m", "gunicorn"}, GunicornArgs(s)...), s.Web.Resources))
+	gunicorn := siteTask(s, "gunicorn", uid, append([]string{SitePython, "-m", "gunicorn"}, GunicornArgs(s)...), s.Web.Resources)
+	if len(s.Static) > 0 {
+		// The launcher supervising gunicorn serves these (sandbox/static.go).
+		gunicorn.Env[contract.EnvStatic] = staticPairs(s)
+	}
+	web.AddTask(gunicorn)
 	job.AddTaskGroup(web)
 
 	for _, p := range s.Processes {
 		tg := api.NewTaskGroup(p.Name, p.Instances)
 		tg.Update = &api.UpdateStrategy{MaxParallel: ptr(1), HealthCheck: ptr("task_states"), MinHealthyTime: ptr(5 * time.Second),
 			ProgressDeadline: ptr(time.Duration(0)), Canary: ptr(min(1, p.Instances)), AutoPromote: ptr(p.Instances > 0), AutoRevert: ptr(true)}
+		tg.Spreads = spreadOverNodes()
 		tg.AddTask(siteTask(s, p.Name, uid, p.Command, p.Resources))
 		job.AddTaskGroup(tg)
 	}
@@ -103,15 +117,26 @@ func webService(s Site) *api.Service {
 		// the router and the Consul UI see it on a sleeping site.
 		meta[contract.MetaSleepAfter] = sleepAfterMeta(s)
 	}
-	var pairs []string
-	for _, st := range s.Static {
-		pairs = append(pairs, st.URL+"="+st.Dir)
+	if len(s.Static) > 0 {
+		var urls []string
+		for _, st := range s.Static {
+			urls = append(urls, st.URL)
+		}
+		meta[contract.MetaStaticURLs] = strings.Join(urls, ",")
+		// Nomad interpolates a group service's meta with the allocation's
+		// ports when it registers the instance (client/allocrunner's
+		// group_service_hook; taskenv adds group ports as NOMAD_HOST_PORT_*),
+		// so each instance advertises its own static port beside its web
+		// port, in one registration the router already reads. A second
+		// service would double the catalog the router follows, and a
+		// tagged address would carry an address the router must not
+		// trust anyway (it dials the instance's own).
+		meta[contract.MetaStaticPort] = "${NOMAD_HOST_PORT_" + contract.StaticPortLabel + "}"
 	}
 	if s.Media != nil {
-		pairs = append(pairs, contract.MediaURL+"="+s.Media.Dir)
-	}
-	if len(pairs) > 0 {
-		meta[contract.MetaStatic] = strings.Join(pairs, ",")
+		// Media stays on the router's disk: the store is the node's, and
+		// uploads appear there without a new release.
+		meta[contract.MetaStatic] = contract.MediaURL + "=" + s.Media.Dir
 	}
 	return &api.Service{
 		Name:      s.Name,
@@ -158,6 +183,16 @@ func siteTask(s Site, name string, uid int, argv []string, r Resources) *api.Tas
 		t.Templates = []*api.Template{tmpl}
 	}
 	return t
+}
+
+// staticPairs are the site's static dirs as the launcher reads them:
+// "url=dir" pairs, comma separated, each dir relative to the app.
+func staticPairs(s Site) string {
+	pairs := make([]string, len(s.Static))
+	for i, st := range s.Static {
+		pairs[i] = st.URL + "=" + st.Dir
+	}
+	return strings.Join(pairs, ",")
 }
 
 // secretsTemplate renders the declared secrets, and only those, and the
@@ -376,6 +411,15 @@ func GunicornArgs(s Site) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// spreadOverNodes puts a group's instances on different nodes where it
+// can: the cluster packs sites densely (binpack), which would otherwise
+// put both instances of a two-instance site on one node, and that node's
+// loss would take the site down. Spread only scores; on one node, or with
+// a constraint, instances still share a node.
+func spreadOverNodes() []*api.Spread {
+	return []*api.Spread{{Attribute: "${node.unique.id}", Weight: ptr(int8(100))}}
+}
 
 // constrain places every job of a site, its crons included, where a site
 // can run: a node with the launcher, the spec's own constraints, and the

@@ -88,8 +88,65 @@ func TestRenderEverySetting(t *testing.T) {
 	if got := job.Meta[contract.MetaDomains]; got != "staging.example.com,www.staging.example.com,old-shop.example.com" {
 		t.Errorf("job claims %q: redirects must be claimed too", got)
 	}
-	if got := web.Services[0].Meta[contract.MetaStatic]; !strings.HasPrefix(got, "/static/=/") || !strings.HasSuffix(got, "/collected,/media/=/srv/media/sites/shop") {
-		t.Errorf("static meta = %q", got)
+	// Static dirs: served by the web task's launcher on a port of its own,
+	// advertised to the router; media stays on the router's disk.
+	meta := web.Services[0].Meta
+	for key, want := range map[string]string{
+		contract.MetaStatic:     "/media/=/srv/media/sites/shop",
+		contract.MetaStaticURLs: "/static/",
+		contract.MetaStaticPort: "${NOMAD_HOST_PORT_static}",
+	} {
+		if meta[key] != want {
+			t.Errorf("service meta %s = %q, want %q", key, meta[key], want)
+		}
+	}
+	if got := gunicorn.Env[contract.EnvStatic]; got != "/static/=collected" {
+		t.Errorf("gunicorn's %s = %q", contract.EnvStatic, got)
+	}
+	if got, ok := release.Env[contract.EnvStatic]; ok {
+		t.Errorf("the release task serves static files too: %q", got)
+	}
+	ports := web.Networks[0].DynamicPorts
+	if len(ports) != 2 || ports[1].Label != contract.StaticPortLabel || ports[1].HostNetwork != ports[0].HostNetwork {
+		t.Errorf("web ports = %+v, want http and static on one host network", ports)
+	}
+}
+
+// TestRenderStaticPort: only a site with static dirs gets the second port
+// and the labels, whatever its source.
+func TestRenderStaticPort(t *testing.T) {
+	base := Site{Name: "a", Domains: []string{"a.test"}, AppDir: "/a", WSGI: "app",
+		Web: Web{Instances: 1, Workers: 1, Threads: 1, Timeout: DefaultTimeout, Resources: Resources{CPU: 100, MemoryMB: 64}}}
+	for _, c := range []struct {
+		name   string
+		static []Static
+		source *Source
+		ports  int
+		urls   string
+		env    string
+	}{
+		{"none", nil, nil, 1, "", ""},
+		{"local", []Static{{URL: "/static/", Dir: "collected"}}, nil, 2, "/static/", "/static/=collected"},
+		{"git", []Static{{URL: "/s/", Dir: "build/s"}, {URL: "/a/", Dir: "."}}, &Source{Git: "https://h/r.git", Ref: "v1"}, 2, "/s/,/a/", "/s/=build/s,/a/=."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := base
+			s.Static, s.Source = c.static, c.source
+			web := Render(s, MinTestUID).TaskGroups[0]
+			meta, env := web.Services[0].Meta, web.Tasks[len(web.Tasks)-1].Env
+			if n := len(web.Networks[0].DynamicPorts); n != c.ports {
+				t.Errorf("%d ports, want %d", n, c.ports)
+			}
+			if meta[contract.MetaStaticURLs] != c.urls || env[contract.EnvStatic] != c.env {
+				t.Errorf("urls %q env %q, want %q %q", meta[contract.MetaStaticURLs], env[contract.EnvStatic], c.urls, c.env)
+			}
+			if _, ok := meta[contract.MetaStaticPort]; ok != (c.urls != "") {
+				t.Errorf("static port meta present = %v", ok)
+			}
+			if _, ok := meta[contract.MetaStatic]; ok {
+				t.Errorf("router-served static meta without media: %q", meta[contract.MetaStatic])
+			}
+		})
 	}
 }
 

@@ -129,10 +129,11 @@ type Health struct {
 	Timeout  time.Duration
 }
 
-// Static maps a URL prefix to a directory the router may serve from disk.
+// Static maps a URL prefix to a directory of the app that each web
+// instance serves from its copy of the app (see contract.StaticPortLabel).
 type Static struct {
 	URL string // "/" + segments of [A-Za-z0-9._~-] + "/"
-	Dir string // absolute, inside AppDir
+	Dir string // relative to the app, clean, slash-separated, no ".."
 }
 
 // Constraint is a Nomad placement constraint.

@@ -81,7 +81,6 @@ func TestParseEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := sites[0]
-	appDir := filepath.Join(o.SourceRoot, "shop", "app")
 	checks := []struct {
 		name      string
 		got, want any
@@ -99,7 +98,7 @@ func TestParseEverySetting(t *testing.T) {
 		{"cpu", s.Web.CPU, 200},
 		{"processes", len(s.Processes), 1},
 		{"worker memory", s.Processes[0].MemoryMB, 96},
-		{"static", s.Static[0], Static{URL: "/static/", Dir: filepath.Join(appDir, "collected")}},
+		{"static", s.Static[0], Static{URL: "/static/", Dir: "collected"}},
 		{"constraints", len(s.Constraints), 2},
 		{"constraint wrapped", s.Constraints[1], Constraint{"${attr.kernel.name}", "=", "linux"}},
 		{"node class", s.Constraints[0], Constraint{"${node.class}", "=", "web"}},
@@ -200,7 +199,7 @@ func TestSpecRejects(t *testing.T) {
 		{"dir escapes", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n    dir = \"../..\"\n  }\n"), []string{"bad.hcl:7:11", "relative path inside"}},
 		{"relative python", site("  python = \"python3\"\n"), []string{"bad.hcl:5:12", "absolute path"}},
 		{"missing requirements", site("  requirements = \"nope.txt\"\n"), []string{"bad.hcl:5:18", "not a file in the app directory"}},
-		{"static with git", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"s\"\n  }\n"), []string{"bad.hcl:8:3", "serve them from the app or from media"}},
+		{"static dir escapes a git source", fetched("  source {\n    git = \"https://h/r.git\"\n    ref = \"v1\"\n  }\n  static {\n    url = \"/s/\"\n    dir = \"../s\"\n  }\n"), []string{"bad.hcl:10:11", "relative path inside"}},
 		{"env shadows database", site("  database {}\n  env {\n    DATABASE_URL = \"x\"\n  }\n"), []string{"bad.hcl:7:5", "set by the database block"}},
 		{"secret shadows media", site("  secrets = [\"MEDIA_ROOT\"]\n  media {\n    quota = \"1GiB\"\n  }\n"), []string{"bad.hcl:5:14", "set by the media block"}},
 		{"size without unit", site("  process \"web\" {\n    memory = \"256\"\n  }\n"), []string{"bad.hcl:6:14", "needs a unit"}},

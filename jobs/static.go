@@ -3,7 +3,6 @@ package jobs
 import (
 	"fmt"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,10 +12,13 @@ import (
 	"github.com/hostctl/hostctl/contract"
 )
 
-// The router reads a site's static prefixes from the comma-separated
-// "url=dir" pairs of its service meta (contract.MetaStatic), and serves the dirs
-// from the node's disk. A url with ',' or '=' would add pairs of its own
-// choosing ("/s/,/x/=/etc"), so both sides keep to characters that
+// Each web instance serves its site's static dirs itself, from its copy of
+// the app (which the release step may have filled, with collectstatic for
+// one), so they work for every kind of source and on whichever node the
+// instance lands. The launcher reads them from "url=dir" pairs and the
+// router the prefixes from a comma-separated list (contract.EnvStatic,
+// contract.MetaStaticURLs): a url with ',' or '=' would add pairs of its
+// own choosing ("/s/,/x/=/etc"), so both sides keep to characters that
 // cannot separate anything.
 var (
 	staticURLRE = regexp.MustCompile(`^/([A-Za-z0-9._~-]+/)*$`)
@@ -39,19 +41,11 @@ func decodeStatic(sb siteBlock, lim Limits, s *Site) hcl.Diagnostics {
 			diags = append(diags, errAt("Duplicate static url", fmt.Errorf("static url %q is declared more than once", st.URL), urlRange))
 		}
 		seen[st.URL] = true
-		if s.Source != nil {
-			// Fetched code lives in each allocation, where the router
-			// cannot look.
-			diags = append(diags, errAt("Invalid static dir", fmt.Errorf("static files of git or archive sources are inside each allocation, where the router cannot look; serve them from the app or from media"), def))
-			continue
-		}
 		if err := checkStaticDir(st.Dir); err != nil {
 			diags = append(diags, errAt("Invalid static dir", err, dirRange))
 			continue
 		}
-		if s.AppDir != "" {
-			s.Static = append(s.Static, Static{URL: st.URL, Dir: filepath.Join(s.AppDir, filepath.FromSlash(path.Clean(st.Dir)))})
-		}
+		s.Static = append(s.Static, Static{URL: st.URL, Dir: path.Clean(st.Dir)})
 	}
 	return diags
 }
@@ -70,8 +64,8 @@ func checkStaticURL(u string, media bool) error {
 	return nil
 }
 
-// checkStaticDir keeps a static dir inside the site's own code: the
-// router serves it with its own rights, not the site's.
+// checkStaticDir keeps a static dir inside the site's own code; the
+// launcher checks again and serves it as the site, confined to it.
 func checkStaticDir(d string) error {
 	if err := checkRelPath(d); err != nil {
 		return fmt.Errorf("static dir %w", err)

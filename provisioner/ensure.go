@@ -45,15 +45,39 @@ func (c Config) Ensure(ctx context.Context, nc *nomad.Client, s *jobs.Site, uid 
 		}
 	}
 	if s.Media != nil {
+		if err := c.ensureMedia(ctx, nc, s, uid); err != nil {
+			return fmt.Errorf("media store for %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+// ensureMedia makes the subvolume in the store the site's media is
+// recorded in (where `site move` put it), else in MediaRoot, recording
+// that there: the next apply must not start an empty store elsewhere.
+func (c Config) ensureMedia(ctx context.Context, nc *nomad.Client, s *jobs.Site, uid int) error {
+	root, recorded, err := c.SiteMediaRoot(ctx, nc, s.Name)
+	if err != nil {
+		return err
+	}
+	if !recorded {
 		if err := c.needMedia(s.Name); err != nil {
 			return err
 		}
-		dir, err := (&btrfs.Store{Root: c.MediaRoot}).Ensure(ctx, s.Name, uid, uid, s.Media.QuotaBytes)
-		if err != nil {
-			return fmt.Errorf("media store for %s: %w", s.Name, err)
+		if err := contract.CheckMediaRoot(root); err != nil {
+			return err
 		}
-		s.Media.Root, s.Media.Dir = c.MediaRoot, dir
 	}
+	dir, err := (&btrfs.Store{Root: root}).Ensure(ctx, s.Name, uid, uid, s.Media.QuotaBytes)
+	if err != nil {
+		return err
+	}
+	if !recorded {
+		if err := firstRecord(ctx, nc, s.Name, root); err != nil {
+			return err
+		}
+	}
+	s.Media.Root, s.Media.Dir = root, dir
 	return nil
 }
 
@@ -113,8 +137,14 @@ func (c Config) storeCredentials(ctx context.Context, nc *nomad.Client, site str
 // Describe fills in s.Media and s.Database as Ensure would, without making
 // anything, so `plan` renders the job that `apply` will register.
 func (c Config) Describe(ctx context.Context, nc *nomad.Client, s *jobs.Site) error {
-	if s.Media != nil && c.MediaRoot != "" {
-		s.Media.Root, s.Media.Dir = c.MediaRoot, filepath.Join(c.MediaRoot, "sites", s.Name)
+	if s.Media != nil {
+		root, _, err := c.SiteMediaRoot(ctx, nc, s.Name)
+		if err != nil {
+			return err
+		}
+		if root != "" {
+			s.Media.Root, s.Media.Dir = root, filepath.Join(root, "sites", s.Name)
+		}
 	}
 	if s.Database != nil {
 		stored, err := secrets.Platform(ctx, nc, s.Name)

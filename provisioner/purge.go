@@ -31,9 +31,13 @@ func (c Config) Purge(ctx context.Context, nc *nomad.Client, site string, out io
 	if err != nil {
 		return err
 	}
+	root, _, err := c.SiteMediaRoot(ctx, nc, site)
+	if err != nil {
+		return err
+	}
 	hasMedia := false
-	if c.MediaRoot != "" {
-		fi, err := os.Stat(filepath.Join(c.MediaRoot, "sites", site))
+	if root != "" {
+		fi, err := os.Stat(filepath.Join(root, "sites", site))
 		hasMedia = err == nil && fi.IsDir()
 	}
 	if (hasDB || hasMedia) && c.needBackupDir() != nil {
@@ -43,7 +47,7 @@ func (c Config) Purge(ctx context.Context, nc *nomad.Client, site string, out io
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	store := &btrfs.Store{Root: c.MediaRoot}
+	store := &btrfs.Store{Root: root}
 	if hasDB {
 		file := filepath.Join(dir, "final-"+time.Now().UTC().Format("20060102T150405Z")+".pgdump")
 		if err := dumpTo(ctx, c.PGAdminURL, site, file); err != nil {
@@ -80,7 +84,11 @@ func (c Config) Purge(ctx context.Context, nc *nomad.Client, site string, out io
 		}
 		fmt.Fprintf(out, "%s: media store and its snapshots deleted\n", site)
 	}
-	_, err = nc.Variables().Delete(contract.SecretsPath(site), (&nomad.WriteOptions{}).WithContext(ctx))
+	w := (&nomad.WriteOptions{}).WithContext(ctx)
+	if _, err := nc.Variables().Delete(contract.MediaPath(site), w); err != nil {
+		return err
+	}
+	_, err = nc.Variables().Delete(contract.SecretsPath(site), w)
 	return err
 }
 
@@ -125,16 +133,20 @@ func dumpTo(ctx context.Context, adminURL, site, file string) error {
 
 var errNoMedia = errors.New("no media store")
 
-// Media returns the site's media store, or an error saying why there is none.
-func (c Config) Media(site string) (*btrfs.Store, error) {
-	if err := contract.CheckSiteName(site); err != nil {
+// Media returns the store holding the site's media (where it is recorded,
+// else MediaRoot), or an error saying why there is none.
+func (c Config) Media(ctx context.Context, nc *nomad.Client, site string) (*btrfs.Store, error) {
+	root, recorded, err := c.SiteMediaRoot(ctx, nc, site)
+	if err != nil {
 		return nil, err
 	}
-	if err := c.needMedia(site); err != nil {
-		return nil, err
+	if !recorded {
+		if err := c.needMedia(site); err != nil {
+			return nil, err
+		}
 	}
-	if _, err := os.Stat(filepath.Join(c.MediaRoot, "sites", site)); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("site %s: %w in %s", site, errNoMedia, c.MediaRoot)
+	if _, err := os.Stat(filepath.Join(root, "sites", site)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("site %s: %w in %s", site, errNoMedia, root)
 	}
-	return &btrfs.Store{Root: c.MediaRoot}, nil
+	return &btrfs.Store{Root: root}, nil
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	llsys "github.com/landlock-lsm/go-landlock/landlock/syscall"
+
+	"github.com/hostctl/hostctl/contract"
 )
 
 // writeAccess is every kind of filesystem change Landlock can police.
@@ -169,12 +171,15 @@ func restrictWrites(writable []string) error {
 }
 
 // taskPorts are the ports Nomad assigned to the task's group
-// (NOMAD_PORT_<label>): the only ones its processes may listen on.
+// (NOMAD_PORT_<label>): the only ones its processes may listen on. The
+// static port is the supervisor's (see static.go), which binds it after
+// gunicorn has started: the site's processes must not be able to take it
+// first, whether by accident or to serve something else there.
 func taskPorts(environ []string) []uint16 {
 	var ports []uint16
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(k, "NOMAD_PORT_") {
+		if !strings.HasPrefix(k, "NOMAD_PORT_") || k == "NOMAD_PORT_"+contract.StaticPortLabel {
 			continue
 		}
 		if p, err := strconv.ParseUint(v, 10, 16); err == nil && p > 0 {

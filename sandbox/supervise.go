@@ -55,8 +55,16 @@ func Supervise(spec Spec, limits LogLimits) error {
 		return fmt.Errorf("NOMAD_TASK_NAME is %q; the launcher runs only as a Nomad task", task)
 	}
 	logDir := filepath.Join(spec.Dirs.Alloc, "logs")
+	staticAddr, staticPort, staticDirs, err := staticConfig(os.Environ())
+	if err != nil {
+		return err
+	}
+	var ports []uint16
+	if staticAddr != "" {
+		ports = []uint16{staticPort}
+	}
 	child, outR, errR, startErr := startChild(spec)
-	if err := confineToLogs(spec.UID, logDir); err != nil {
+	if err := confineToLogs(spec.UID, logDir, ports); err != nil {
 		if child != nil {
 			_ = child.Process.Kill()
 		}
@@ -75,6 +83,17 @@ func Supervise(spec Spec, limits LogLimits) error {
 		// collection is off: say what went wrong in the log.
 		fmt.Fprintf(stderr, "hostctl launch: %v\n", startErr)
 		return startErr
+	}
+	if staticAddr != "" {
+		// Only now, as the site and confined: it reads the site's files.
+		if err := startStatic(staticAddr, spec.Dirs.Alloc, staticDirs); err != nil {
+			// An instance that cannot serve its static files would pass
+			// its health check and answer them with errors: fail it.
+			fmt.Fprintf(stderr, "hostctl launch: serving static files: %v\n", err)
+			_ = child.Process.Kill()
+			_ = child.Wait()
+			return err
+		}
 	}
 	copied := make(chan struct{}, 2)
 	go copyLog(outR, stdout, copied)
@@ -145,15 +164,16 @@ func startForwarding(cmd *exec.Cmd) error {
 }
 
 // confineToLogs drops the supervisor to the site's uid and lets it write
-// nothing but the logs directory, bind no port and signal only its child.
-func confineToLogs(uid int, logDir string) error {
+// nothing but the logs directory, bind no port but ports (the static
+// server's) and signal only its child.
+func confineToLogs(uid int, logDir string, ports []uint16) error {
 	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{}); err != nil {
 		return err
 	}
 	if err := dropPrivileges(uid); err != nil {
 		return err
 	}
-	return confine([]string{logDir}, nil, false)
+	return confine([]string{logDir}, ports, false)
 }
 
 func copyLog(r *os.File, w *logFile, done chan<- struct{}) {

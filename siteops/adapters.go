@@ -25,6 +25,7 @@ func New(nc *nomad.Client, cc *consul.Client, prov provisioner.Config, routerURL
 		Accounts:    nomadAccounts{nc, accounts.NewBook(nc)},
 		Secrets:     nomadSecrets{nc},
 		Provisioner: provisioned{prov, nc},
+		Media:       provisioned{prov, nc},
 		Out:         out,
 	}
 	if routerURL != "" {
@@ -88,6 +89,12 @@ func (n nomadJobs) List(ctx context.Context) ([]deploy.SiteSummary, error) {
 func (n nomadJobs) Status(ctx context.Context, site string) (*deploy.SiteStatus, error) {
 	return deploy.Status(ctx, n.nc, n.cc, site)
 }
+func (n nomadJobs) Current(ctx context.Context, site string) (*nomad.Job, []*nomad.Job, error) {
+	return deploy.Current(ctx, n.nc, site)
+}
+func (n nomadJobs) Stop(ctx context.Context, job *nomad.Job) error {
+	return deploy.Stop(ctx, n.nc, job)
+}
 func (n nomadJobs) Healthy(ctx context.Context, site string) (int, error) {
 	st, err := deploy.Status(ctx, n.nc, n.cc, site)
 	if err != nil {
@@ -148,4 +155,25 @@ func (p provisioned) Purge(ctx context.Context, site string, out io.Writer) erro
 }
 func (p provisioned) Rotate(ctx context.Context, site string, roll func(login string) error) (string, error) {
 	return p.cfg.Rotate(ctx, p.nc, site, roll)
+}
+
+func (p provisioned) Root(ctx context.Context, site string) (string, error) {
+	root, recorded, err := p.cfg.SiteMediaRoot(ctx, p.nc, site)
+	if !recorded {
+		return "", err
+	}
+	return root, err
+}
+func (p provisioned) Replicate(ctx context.Context, site, from, to string) (Sent, error) {
+	s, err := provisioner.ReplicateMedia(ctx, site, from, to)
+	return Sent(s), err
+}
+func (p provisioned) Promote(ctx context.Context, site, from, to string) error {
+	return provisioner.PromoteMedia(ctx, site, from, to)
+}
+func (p provisioned) Record(ctx context.Context, site, root string) error {
+	return provisioner.RecordMediaRoot(ctx, p.nc, site, root)
+}
+func (p provisioned) Drop(ctx context.Context, site, root string) error {
+	return provisioner.DropMedia(ctx, site, root)
 }

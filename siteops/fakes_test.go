@@ -29,10 +29,17 @@ type cluster struct {
 	asleep   map[string]bool
 	healthy  []int // Healthy's answers, in turn
 	jobs     map[string]*nomad.Job
+	// failOnce fails a call only the first time, so an undo's repeat of
+	// it succeeds.
+	failOnce map[string]error
+	current  *nomad.Job   // Current's job
+	crons    []*nomad.Job // Current's crons
+	media    map[string]string
+	deploys  []*nomad.Job // what Deploy was given, in turn
 }
 
 func newCluster() *cluster {
-	return &cluster{fail: map[string]error{}, deployed: map[string]bool{}, uids: map[string]int{}, asleep: map[string]bool{}, jobs: map[string]*nomad.Job{}}
+	return &cluster{fail: map[string]error{}, failOnce: map[string]error{}, media: map[string]string{}, deployed: map[string]bool{}, uids: map[string]int{}, asleep: map[string]bool{}, jobs: map[string]*nomad.Job{}}
 }
 
 func (c *cluster) call(name string, args ...any) error {
@@ -40,6 +47,10 @@ func (c *cluster) call(name string, args ...any) error {
 	defer c.mu.Unlock()
 	line := strings.TrimSpace(fmt.Sprintln(append([]any{name}, args...)...))
 	c.calls = append(c.calls, line)
+	if err, ok := c.failOnce[line]; ok {
+		delete(c.failOnce, line)
+		return err
+	}
 	return c.fail[line]
 }
 
@@ -65,6 +76,7 @@ func (c *cluster) Register(_ context.Context, job *nomad.Job) error {
 	return c.call("Register", *job.ID)
 }
 func (c *cluster) Deploy(_ context.Context, job *nomad.Job, _ io.Writer) error {
+	c.deploys = append(c.deploys, job)
 	return c.call("Deploy", *job.ID)
 }
 func (c *cluster) SyncCrons(_ context.Context, site string, crons []*nomad.Job, _ io.Writer) error {
@@ -175,11 +187,50 @@ func (s sleeps) Refresh(_ context.Context, job *nomad.Job) error {
 
 // service is a Service whose every port is c, printing into out.
 func (c *cluster) service(out *bytes.Buffer) *Service {
-	return &Service{Jobs: c, Accounts: c, Secrets: c, Provisioner: c, Router: c, Sleeps: sleeps{c}, Out: out}
+	return &Service{Jobs: c, Accounts: c, Secrets: c, Provisioner: c, Router: c, Sleeps: sleeps{c}, Media: c, Out: out}
 }
 
 func sorted(s []string) []string {
 	s = append([]string(nil), s...)
 	sort.Strings(s)
 	return s
+}
+
+func (c *cluster) Current(_ context.Context, site string) (*nomad.Job, []*nomad.Job, error) {
+	return c.current, c.crons, c.call("Current", site)
+}
+func (c *cluster) Stop(_ context.Context, job *nomad.Job) error { return c.call("Stop", *job.ID) }
+
+// The Media fake's rounds are full, then incremental on the one before.
+func (c *cluster) Root(_ context.Context, site string) (string, error) {
+	return c.media[site], c.call("Root", site)
+}
+func (c *cluster) Replicate(_ context.Context, site, from, to string) (Sent, error) {
+	if err := c.call("Replicate", site, from, to); err != nil {
+		return Sent{}, err
+	}
+	n := 0
+	for _, l := range c.log() {
+		if strings.HasPrefix(l, "Replicate ") {
+			n++
+		}
+	}
+	sent := Sent{Snapshot: fmt.Sprintf("s%d", n), Bytes: int64(1000 / n)}
+	if n > 1 {
+		sent.Parent = fmt.Sprintf("s%d", n-1)
+	}
+	return sent, nil
+}
+func (c *cluster) Promote(_ context.Context, site, from, to string) error {
+	return c.call("Promote", site, from, to)
+}
+func (c *cluster) Record(_ context.Context, site, root string) error {
+	if err := c.call("Record", site, root); err != nil {
+		return err
+	}
+	c.media[site] = root
+	return nil
+}
+func (c *cluster) Drop(_ context.Context, site, root string) error {
+	return c.call("Drop", site, root)
 }

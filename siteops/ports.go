@@ -38,6 +38,11 @@ type Jobs interface {
 	Healthy(ctx context.Context, site string) (int, error)
 	List(ctx context.Context) ([]deploy.SiteSummary, error)
 	Status(ctx context.Context, site string) (*deploy.SiteStatus, error)
+	// Current is the site's job and its crons' jobs as registered.
+	Current(ctx context.Context, site string) (*nomad.Job, []*nomad.Job, error)
+	// Stop registers job with every count at zero and returns once none
+	// of its processes runs.
+	Stop(ctx context.Context, job *nomad.Job) error
 }
 
 // Sleeps puts sites to sleep and wakes them (package sleep).
@@ -105,4 +110,22 @@ type Router interface {
 	// Curl is a command that reaches host through the router whatever
 	// DNS says.
 	Curl(host string) string
+}
+
+// Media moves sites' media stores between nodes' stores on this machine.
+// Stores are named by their root, the path a node advertises in its
+// contract.MediaRootMeta.
+type Media interface {
+	// Root is the store recorded as holding the site's media ("" when
+	// none is: a site applied before roots were recorded).
+	Root(ctx context.Context, site string) (string, error)
+	// Replicate copies what changed in the site's files since the last
+	// round (everything, the first time) from one store to another.
+	Replicate(ctx context.Context, site, from, to string) (Sent, error)
+	// Promote makes the last round's copy the site's live files in to.
+	Promote(ctx context.Context, site, from, to string) error
+	// Record records that the site's media now lives in root.
+	Record(ctx context.Context, site, root string) error
+	// Drop deletes the site's files and snapshots from the store at root.
+	Drop(ctx context.Context, site, root string) error
 }

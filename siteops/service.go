@@ -12,6 +12,8 @@ type Service struct {
 	Router Router
 	// Sleeps may be nil: every site is then treated as awake.
 	Sleeps Sleeps
+	// Media may be nil: no site can then be moved.
+	Media Media
 	// Out receives the progress a person follows.
 	Out io.Writer
 }

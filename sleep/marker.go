@@ -28,6 +28,9 @@ func (c Client) registerMarker(ctx context.Context, site string, web *nomad.Serv
 	if meta == nil {
 		meta = map[string]string{}
 	}
+	// A job's uninterpolated "${NOMAD_HOST_PORT_static}": a marker has no
+	// port, and the Consul UI should not show one.
+	delete(meta, contract.MetaStaticPort)
 	meta[contract.MetaSite] = site
 	meta[contract.MetaAsleep] = since.UTC().Format(time.RFC3339)
 	meta[contract.MetaCounts] = FormatCounts(counts)

@@ -53,7 +53,7 @@ func agentCases() map[string]agentCase {
 		cases[rn+"-custom"] = agentCase{roles, map[string]any{
 			"name": "node-7", "datacenter": "eu1", "region": "europe", "bootstrap_expect": 5,
 			"retry_join": []string{"provider=aws tag_key=hostctl-role tag_value=server"},
-			"bind_addr":  "10.0.2.7", "http_bind_addr": "10.0.2.8", "network_interface": "ens5", "node_class": "big",
+			"bind_addr":  "10.0.2.7", "http_bind_addr": "10.0.2.8", "network_interface": "ens5", "node_class": "big", "sites_cidr": "10.0.2.0/24",
 			"log_level": "DEBUG", "http_max_conns_per_client": 9000,
 			"ports": map[string]any{
 				"consul_http": 18500, "consul_https": 18501, "consul_server": 18300, "consul_serf_lan": 18301,
@@ -106,6 +106,8 @@ func nodeFor(t *testing.T, c agentCase) agentconfig.Node {
 			n.NetworkInterface = str(v)
 		case "node_class":
 			n.NodeClass = str(v)
+		case "sites_cidr":
+			n.SitesCIDR = str(v)
 		case "log_level":
 			n.LogLevel = str(v)
 		case "http_max_conns_per_client":

@@ -1,9 +1,11 @@
 package consulwatch
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	consul "github.com/hashicorp/consul/api"
@@ -38,11 +40,17 @@ func TestReadsWhatTheRendererWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := jobs.Render(sites[0], contract.MinUID).TaskGroups[0].Services[0]
+	// What Nomad registers: the meta interpolated with the allocation's
+	// ports (client/taskenv.InterpolateService).
+	meta := maps.Clone(svc.Meta)
+	for k, val := range meta {
+		meta[k] = strings.ReplaceAll(val, "${NOMAD_HOST_PORT_"+contract.StaticPortLabel+"}", "20002")
+	}
 	v := newView()
 	v.ports = anyPort
 	v.setNodes(map[string]bool{"n1": true})
 	v.setServices("n1", "127.0.0.1", []*consul.AgentService{{
-		ID: "i1", Service: svc.Name, Tags: svc.Tags, Meta: svc.Meta, Address: "127.0.0.1", Port: 20001, CreateIndex: 1,
+		ID: "i1", Service: svc.Name, Tags: svc.Tags, Meta: meta, Address: "127.0.0.1", Port: 20001, CreateIndex: 1,
 	}})
 	v.setHealth(failing{nodes: map[string]bool{}, instances: map[instanceKey]bool{}}, 2)
 	got, ready := v.sites()
@@ -56,10 +64,10 @@ func TestReadsWhatTheRendererWrites(t *testing.T) {
 	if !s.HTTPSOnly {
 		t.Error("https_only = true did not reach the router")
 	}
-	if len(s.Static) != 1 || s.Static[0].Prefix != "/static/" || s.Static[0].Dir != filepath.Join(root, "shop", "collected") {
-		t.Errorf("static = %+v", s.Static)
+	if len(s.Static) != 0 || !slices.Equal(s.InstanceStatic, []string{"/static/"}) {
+		t.Errorf("static = %+v, instance static = %q", s.Static, s.InstanceStatic)
 	}
-	if len(s.Backends) != 1 || s.Backends[0].Addr != "127.0.0.1:20001" {
+	if len(s.Backends) != 1 || s.Backends[0].Addr != "127.0.0.1:20001" || s.Backends[0].StaticAddr != "127.0.0.1:20002" {
 		t.Errorf("backends = %+v", s.Backends)
 	}
 	if !slices.Contains(svc.Tags, contract.ServiceTag) {

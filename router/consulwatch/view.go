@@ -2,6 +2,7 @@ package consulwatch
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	consul "github.com/hashicorp/consul/api"
@@ -112,7 +113,7 @@ func (v *view) sites() ([]routes.Site, bool) {
 				continue
 			}
 			healthy := !v.failing.nodes[node] && !v.failing.instances[instanceKey{node, s.ID}] && s.CreateIndex <= v.healthIndex
-			b.addInstance(node, v.addrs[node], s, healthy)
+			b.addInstance(node, v.addrs[node], s, healthy, v.ports)
 		}
 	}
 	slices.Sort(order)
@@ -181,6 +182,11 @@ func (b *siteBuilder) addMeta(s *consul.AgentService) {
 			b.site.Static = append(b.site.Static, st)
 		}
 	}
+	for _, p := range parseStaticURLs(s.Meta[contract.MetaStaticURLs]) {
+		if !slices.Contains(b.site.InstanceStatic, p) {
+			b.site.InstanceStatic = append(b.site.InstanceStatic, p)
+		}
+	}
 	if b.site.Since == 0 || s.CreateIndex < b.site.Since {
 		b.site.Since = s.CreateIndex
 	}
@@ -192,12 +198,15 @@ func (b *siteBuilder) addMeta(s *consul.AgentService) {
 // addInstance adds a trusted instance: to Backends once it passes its
 // checks, to Starting until then (a waking site is served from those as
 // soon as one accepts a connection).
-func (b *siteBuilder) addInstance(node, nodeAddr string, s *consul.AgentService, healthy bool) {
+func (b *siteBuilder) addInstance(node, nodeAddr string, s *consul.AgentService, healthy bool, ports PortRange) {
 	addr := s.Address
 	if addr == "" {
 		addr = nodeAddr
 	}
 	be := routes.Backend{ID: node + "/" + s.ID, Addr: joinHostPort(addr, s.Port)}
+	if p, ok := staticPort(s.Meta[contract.MetaStaticPort], s.Port, ports); ok {
+		be.StaticAddr = joinHostPort(addr, p)
+	}
 	if healthy {
 		b.site.Backends = append(b.site.Backends, be)
 	} else {
@@ -215,6 +224,37 @@ func parseStatic(meta string) []routes.Static {
 		prefix, dir, ok := strings.Cut(pair, "=")
 		if ok && routes.ValidStaticPrefix(prefix) && routes.ValidStaticDir(dir) {
 			out = append(out, routes.Static{Prefix: prefix, Dir: dir})
+		}
+	}
+	return out
+}
+
+// staticPort reads an instance's static server port from its meta (Nomad
+// interpolates it when it registers the service). It is held to the rule
+// the instance's own port is (see view.trusted): on the instance's
+// address, which the caller uses, and in Nomad's dynamic range, so a
+// registration cannot point the router at an agent's API or another
+// host. A port equal to the web port would loop static requests into
+// gunicorn: refused too.
+func staticPort(meta string, web int, ports PortRange) (int, bool) {
+	if meta == "" || len(meta) > 5 {
+		return 0, false
+	}
+	p, err := strconv.Atoi(meta)
+	if err != nil || p == web || p < ports.Min || p > ports.Max || strconv.Itoa(p) != meta {
+		return 0, false
+	}
+	return p, true
+}
+
+// parseStaticURLs reads the prefixes the instances serve, strictly, as
+// parseStatic does: "/" would send every request to the static server,
+// and anything malformed is dropped.
+func parseStaticURLs(meta string) []string {
+	var out []string
+	for _, p := range strings.Split(meta, ",") {
+		if p != "/" && routes.ValidStaticPrefix(p) {
+			out = append(out, p)
 		}
 	}
 	return out

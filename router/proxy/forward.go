@@ -35,17 +35,19 @@ func (cc *clientConn) fastRoute() (*routes.Route, bool) {
 	r := &cc.req
 	route, ok := cc.p.store.Load().LookupBytes(r.host)
 	if !ok || route.RedirectTo != "" || len(route.Backends) == 0 || route.HTTPSOnly && cc.p.cfg.HTTPSPort != "" ||
-		r.contentLength > cc.p.cfg.MaxBodyBytes || len(route.Static) > 0 && cc.staticPath(route) {
+		r.contentLength > cc.p.cfg.MaxBodyBytes || (len(route.Static) > 0 || len(route.InstanceStatic) > 0) && cc.staticPath(route) {
 		return nil, false
 	}
 	return route, true
 }
 
-// staticPath reports whether the request path falls under a static prefix.
+// staticPath reports whether the request path falls under a static
+// prefix, served by the router or by the instances' static servers; both
+// go through net/http.
 func (cc *clientConn) staticPath(route *routes.Route) bool {
-	t := cc.req.head[cc.req.target.start:cc.req.target.end]
-	_, ok := route.StaticFor(string(t))
-	return ok
+	t := string(cc.req.head[cc.req.target.start:cc.req.target.end])
+	_, ok := route.StaticFor(t)
+	return ok || route.InstanceStaticFor(t)
 }
 
 // exchange is one request's trip to the upstreams, across retries.

@@ -128,11 +128,13 @@ func (p *Proxy) Published(t *routes.Table) {
 	keep, sites := map[string]bool{}, map[string]bool{}
 	t.Each(func(r *routes.Route) {
 		sites[r.Site] = true
-		for _, b := range r.Backends {
-			keep[b.Addr] = true
-		}
-		for _, b := range r.Starting {
-			keep[b.Addr] = true
+		for _, bs := range [][]routes.Backend{r.Backends, r.Starting} {
+			for _, b := range bs {
+				keep[b.Addr] = true
+				if b.StaticAddr != "" {
+					keep[b.StaticAddr] = true
+				}
+			}
 		}
 	})
 	p.upstreams.retain(keep)

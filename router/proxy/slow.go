@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hostctl/hostctl/internal/staticfile"
 	"github.com/hostctl/hostctl/router/routes"
 )
 
@@ -87,6 +88,14 @@ func (p *Proxy) serveSlow(w *recorder, r *http.Request, rp *httputil.ReverseProx
 		serveStatic(w, r, st)
 		return route.Site
 	}
+	// Static files of the site's own code are served by its instances'
+	// launchers (contract.StaticPortLabel), which only read.
+	instanceStatic := route.InstanceStaticFor(r.URL.Path)
+	if instanceStatic && !staticfile.ReadOnly(r.Method) {
+		w.Header().Set("Allow", "GET, HEAD")
+		page(w, http.StatusMethodNotAllowed, "Method not allowed", "Static files are read-only.")
+		return route.Site
+	}
 	if r.ContentLength > p.cfg.MaxBodyBytes {
 		page(w, http.StatusRequestEntityTooLarge, "Request too large", "The request body is over the limit.")
 		return route.Site
@@ -104,6 +113,13 @@ func (p *Proxy) serveSlow(w *recorder, r *http.Request, rp *httputil.ReverseProx
 			return route.Site
 		}
 		route = woken
+	}
+	if instanceStatic {
+		// Instances of a version without a static server (rendered before
+		// instances served them) leave the request to gunicorn.
+		if sr := route.StaticServers(); sr != nil {
+			route = sr
+		}
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, p.cfg.MaxBodyBytes)

@@ -43,10 +43,15 @@ type uconn struct {
 const (
 	maxIdlePerUpstream = 256
 	idleTimeout        = 30 * time.Second
-	dialTimeout        = 3 * time.Second
-	ejectBase          = time.Second
-	ejectMax           = 30 * time.Second
-	failsToEject       = 3
+	// Instances are on the routers' own network: a connect that has not
+	// completed in a second is to a machine that is gone (its packets
+	// dropped), and the request is better retried on another instance at
+	// once. A single lost SYN (retransmitted after 1 s) costs a retry, not
+	// a failure. docs/reliability.md has what this does in a node loss.
+	dialTimeout  = time.Second
+	ejectBase    = time.Second
+	ejectMax     = 30 * time.Second
+	failsToEject = 3
 )
 
 func (u *upstream) available(now int64) bool { return u.ejectedUntil.Load() <= now }

@@ -19,6 +19,10 @@ import (
 type Backend struct {
 	ID   string // stable per instance, for logs and metrics
 	Addr string // host:port
+	// StaticAddr, when set, is the instance's static server (host:port):
+	// its launcher serves the site's InstanceStatic prefixes there from
+	// the instance's copy of the app, without Python.
+	StaticAddr string
 }
 
 // Static is a URL prefix the router answers from a directory on its own
@@ -52,6 +56,9 @@ type Site struct {
 	// domain it owns.
 	Redirects []string
 	Static    []Static
+	// InstanceStatic are URL prefixes the instances serve on their
+	// StaticAddr; requests under them go there instead of to gunicorn.
+	InstanceStatic []string
 	// HTTPSOnly sends plain-HTTP requests to the same URL over HTTPS.
 	HTTPSOnly bool
 	// Since orders claims on a contested host when no site owned it in the
@@ -72,9 +79,10 @@ type Route struct {
 	Asleep   bool
 	// RedirectTo, when set, is the host this one permanently redirects to;
 	// such a route has no backends.
-	RedirectTo string
-	Static     []Static
-	HTTPSOnly  bool
+	RedirectTo     string
+	Static         []Static
+	InstanceStatic []string
+	HTTPSOnly      bool
 }
 
 // StaticFor returns the static mapping whose prefix starts path, if any.
@@ -85,6 +93,35 @@ func (r *Route) StaticFor(path string) (Static, bool) {
 		}
 	}
 	return Static{}, false
+}
+
+// InstanceStaticFor reports whether path falls under a prefix the
+// instances' static servers answer.
+func (r *Route) InstanceStaticFor(path string) bool {
+	for _, p := range r.InstanceStatic {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// StaticServers returns the route narrowed to the instances that run a
+// static server, each addressed at that server, or nil if none does (an
+// instance of a version rendered before instances served static files).
+// Selection, retries and ejection then work on it as on any route; the
+// static servers' upstream state is their own, keyed by their address.
+func (r *Route) StaticServers() *Route {
+	var bs []Backend
+	for _, b := range r.Backends {
+		if b.StaticAddr != "" {
+			bs = append(bs, Backend{ID: b.ID + "/static", Addr: b.StaticAddr})
+		}
+	}
+	if len(bs) == 0 {
+		return nil
+	}
+	return &Route{Site: r.Site, Backends: bs, HTTPSOnly: r.HTTPSOnly}
 }
 
 // Table maps hosts to routes. Exact hosts win over wildcards; a wildcard
@@ -198,7 +235,8 @@ func Build(sites []Site, prev *Table) (*Table, []error) {
 		} else {
 			if r = routesOf[s]; r == nil {
 				r = &Route{Site: s.Name, Backends: append([]Backend(nil), s.Backends...), HTTPSOnly: s.HTTPSOnly,
-					Starting: append([]Backend(nil), s.Starting...), Asleep: s.Asleep}
+					Starting: append([]Backend(nil), s.Starting...), Asleep: s.Asleep,
+					InstanceStatic: append([]string(nil), s.InstanceStatic...)}
 				for _, st := range s.Static {
 					if st.Root != "" && st.Base != "" && st.Sub != "" {
 						r.Static = append(r.Static, st)

@@ -1,4 +1,4 @@
-# want: error "Invalid static dir" at 9:3
+# want: ok
 site "hello" {
   domains = ["hello.example.com"]
   wsgi    = "app:application"

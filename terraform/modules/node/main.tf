@@ -211,6 +211,9 @@ locals {
           scheduler_algorithm             = "binpack"
           memory_oversubscription_enabled = true
         }
+        # A lost client's instances are replaced once its heartbeat TTL
+        # plus this grace has passed (hostctl's agentconfig explains 5 s).
+        heartbeat_grace = "5s"
       }
     } : null,
     local.client ? {
@@ -231,6 +234,13 @@ locals {
           # let an archive unpack to 100 GB. The defaults are the dev
           # cluster's (agentconfig.DefaultArtifactLimits).
           artifact = var.artifact_limits
+          # Every site port asks for this host network (hostctl's
+          # contract.SitesNetwork): the instances' interface, which without
+          # network_interface is the default route's, as Nomad would pick.
+          host_network = [{ sites = merge(
+            { interface = coalesce(var.network_interface, "{{ GetDefaultInterfaces | attr \"name\" }}") },
+            var.sites_cidr == null ? {} : { cidr = var.sites_cidr },
+          ) }]
         },
         var.network_interface == null ? null : { network_interface = var.network_interface },
       )

@@ -162,6 +162,17 @@ variable "network_interface" {
   }
 }
 
+variable "sites_cidr" {
+  description = "Narrows the addresses of the instances' interface that site instances listen on (Nomad host_network cidr). null: every address of the interface."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sites_cidr == null || can(cidrhost(var.sites_cidr, 0))
+    error_message = "sites_cidr must be a CIDR block such as 10.0.1.0/24."
+  }
+}
+
 variable "node_class" {
   description = "Nomad node class of client nodes; site specs can constrain on it."
   type        = string
