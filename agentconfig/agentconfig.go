@@ -290,9 +290,12 @@ func Consul(n Node) map[string]any {
 // NomadStatsInterval is Nomad's telemetry collection interval.
 const NomadStatsInterval = "10s"
 
-// NomadHeartbeatGrace is how long Nomad's servers wait past a client's
-// heartbeat TTL before calling it down.
-const NomadHeartbeatGrace = "5s"
+// NomadMinHeartbeatTTL and NomadHeartbeatGrace decide how soon Nomad's
+// servers call a silent client down (see Nomad's server block below).
+const (
+	NomadMinHeartbeatTTL = "5s"
+	NomadHeartbeatGrace  = "5s"
+)
 
 func Nomad(n Node) map[string]any {
 	if !n.Server && !n.Client {
@@ -350,13 +353,17 @@ func Nomad(n Node) map[string]any {
 				"memory_oversubscription_enabled": true,
 			},
 			// A client that stops heartbeating is down after its TTL
-			// (10 s while fewer than 500 clients) plus this grace, and
-			// only then are its instances replaced elsewhere: with
-			// Nomad's default 10 s a one-instance site on a lost node
-			// was back after ~25 s; with 5 s, ~15-20 s
-			// (docs/reliability.md). Less grace would mark nodes down
-			// during a leader election, which takes ~1-4 s here.
-			"heartbeat_grace": NomadHeartbeatGrace,
+			// plus this grace, and only then are its instances replaced
+			// elsewhere. The TTL is drawn between the minimum and twice
+			// it (scaled up past 50 heartbeats a second, i.e. with more
+			// than 250 clients at 5 s). With Nomad's defaults (10 s +
+			// 10 s) a one-instance site on a lost node was back after
+			// ~25 s, and up to ~32 s in the worst draw; with 5 s + 5 s,
+			// 10-15 s plus its start (docs/reliability.md). Less grace
+			// would mark nodes down during a leader election (1-4 s
+			// here).
+			"min_heartbeat_ttl": NomadMinHeartbeatTTL,
+			"heartbeat_grace":   NomadHeartbeatGrace,
 		}
 	}
 	if n.Client {

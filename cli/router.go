@@ -33,6 +33,7 @@ func routerCommand() *cli.Command {
 				&cli.StringFlag{Name: "acme-email", EnvVars: []string{"HOSTCTL_ACME_EMAIL"}, Usage: "contact address for the ACME account"},
 				&cli.StringFlag{Name: "acme-root-ca", Usage: "PEM file trusted for the ACME server's HTTPS (a private or test CA)"},
 				&cli.DurationFlag{Name: "drain-timeout", Value: 0, Usage: "how long shutdown waits for in-flight requests (default 15s)"},
+				&cli.StringSliceFlag{Name: "consul-fallback", Usage: "another Consul agent (ADDR:PORT) to follow the route table through when --consul-addr's stops answering (repeatable; the servers, or other nodes' agents)"},
 				&cli.StringSliceFlag{Name: "static-root", Usage: "serve a site's static and media dirs only from DIR/<site>/... or DIR/sites/<site>/... (repeatable; none: no static dirs are served)"},
 				&cli.StringFlag{Name: "admin-token-file", Usage: "file holding a token that /metrics and pprof then require as 'Authorization: Bearer TOKEN' (/healthz stays open)"},
 				&cli.BoolFlag{Name: "pprof", Usage: "serve /debug/pprof/ on the admin listener"},
@@ -84,14 +85,15 @@ func routerCommand() *cli.Command {
 					nomadAddr = c.String("nomad-addr")
 				}
 				return router.Run(c.Context, router.Config{
-					Listen:       c.String("listen"),
-					AdminListen:  c.String("admin-listen"),
-					ConsulAddr:   consulAddr,
-					Log:          log,
-					AccessLog:    access,
-					DrainTimeout: c.Duration("drain-timeout"),
-					StaticRoots:  c.StringSlice("static-root"),
-					BackendPorts: ports,
+					Listen:          c.String("listen"),
+					AdminListen:     c.String("admin-listen"),
+					ConsulAddr:      consulAddr,
+					ConsulFallbacks: c.StringSlice("consul-fallback"),
+					Log:             log,
+					AccessLog:       access,
+					DrainTimeout:    c.Duration("drain-timeout"),
+					StaticRoots:     c.StringSlice("static-root"),
+					BackendPorts:    ports,
 					Sleep: router.SleepConfig{
 						NomadAddr:            nomadAddr,
 						NomadTokenFile:       c.String("nomad-token-file"),

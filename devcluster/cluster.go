@@ -121,6 +121,12 @@ func routerCmd(c Config, k int) (*exec.Cmd, error) {
 	for n := 1; n <= c.NodeCount(); n++ {
 		args = append(args, "--static-root", c.NodeMediaRoot(n))
 	}
+	for s := 1; s <= c.serverCount(); s++ {
+		// The servers, should the node's own agent die with a leader.
+		if s != k {
+			args = append(args, "--consul-fallback", c.NodeConsulAddr(s))
+		}
+	}
 	if k == 1 {
 		args = append(args, "--sleeper")
 	}

@@ -7,6 +7,7 @@ package router
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -30,7 +31,11 @@ type Config struct {
 	// ConsulAddr overrides the address from Consul's own environment
 	// (CONSUL_HTTP_ADDR); empty keeps it.
 	ConsulAddr string
-	Log        *slog.Logger
+	// ConsulFallbacks are other agents' addresses the route table is
+	// followed through when ConsulAddr's agent stops answering (same
+	// token and TLS settings).
+	ConsulFallbacks []string
+	Log             *slog.Logger
 	// AccessLog gets one JSON line per request; nil for none.
 	AccessLog io.Writer
 	TLS       TLSConfig
@@ -69,6 +74,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	var fallbacks []*consul.Client
+	for _, addr := range cfg.ConsulFallbacks {
+		fc, _, err := consulClient(addr)
+		if err != nil {
+			return fmt.Errorf("--consul-fallback %s: %w", addr, err)
+		}
+		fallbacks = append(fallbacks, fc)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := proxy.NewMetrics(reg)
@@ -94,11 +107,12 @@ func Run(ctx context.Context, cfg Config) error {
 		Waker: sl.waker(), Wake: cfg.Sleep.Wake})
 	static := &staticConfiner{roots: cfg.StaticRoots, log: log}
 	w := &consulwatch.Watcher{
-		Client: cc,
-		Log:    log,
-		Ports:  cfg.BackendPorts,
-		Settle: 20 * time.Millisecond,
-		Health: st.consulResult,
+		Client:    cc,
+		Fallbacks: fallbacks,
+		Log:       log,
+		Ports:     cfg.BackendPorts,
+		Settle:    20 * time.Millisecond,
+		Health:    st.consulResult,
 		Publish: func(sites []routes.Site) {
 			sites = static.confine(sites)
 			// The previous table decides contested hosts: a host never

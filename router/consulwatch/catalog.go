@@ -22,7 +22,10 @@ func (w *Watcher) watchNodes(ctx context.Context) {
 			cancel()
 		}
 	}()
-	follow(ctx, w, "nodes", "", w.Client.Catalog().Nodes, func(nodes []*consul.Node, _ uint64) {
+	nodes := func(q *consul.QueryOptions) ([]*consul.Node, *consul.QueryMeta, error) {
+		return w.active().Catalog().Nodes(q)
+	}
+	follow(ctx, w, "nodes", "", nodes, func(nodes []*consul.Node, _ uint64) {
 		names := map[string]bool{}
 		for _, n := range nodes {
 			names[n.Node] = true
@@ -47,7 +50,7 @@ func (w *Watcher) watchNodes(ctx context.Context) {
 // watchNode follows the hostctl services registered on one node.
 func (w *Watcher) watchNode(ctx context.Context, node string) {
 	list := func(q *consul.QueryOptions) (*consul.CatalogNodeServiceList, *consul.QueryMeta, error) {
-		return w.Client.Catalog().NodeServiceList(node, q)
+		return w.active().Catalog().NodeServiceList(node, q)
 	}
 	follow(ctx, w, "node "+node, servicesFilter, list, func(list *consul.CatalogNodeServiceList, _ uint64) {
 		var services []*consul.AgentService

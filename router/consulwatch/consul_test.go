@@ -2,6 +2,7 @@ package consulwatch
 
 import (
 	"context"
+	"net"
 	"slices"
 	"sync"
 	"testing"
@@ -238,5 +239,52 @@ func TestContestedHostStaysWithItsOwner(t *testing.T) {
 	}
 	if got := p.owner("shop.test"); got != "zeta" {
 		t.Errorf("shop.test -> %q while zeta redeployed, want zeta", got)
+	}
+}
+
+// TestWatcherFailsOverToAnotherAgent: a router whose own Consul agent is
+// dead follows another agent and still learns of changes; without the
+// fallback it would learn nothing.
+func TestWatcherFailsOverToAnotherAgent(t *testing.T) {
+	a := consultest.Start(t)
+	a.Register("n1", "hello", "h1", 2001, consul.HealthPassing, nil)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := l.Addr().String()
+	l.Close() // nothing listens there now: connects are refused
+	dead, err := consul.NewClient(&consul.Config{Address: deadAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		fallbacks []*consul.Client
+		routed    bool
+	}{
+		{"without a fallback nothing is learnt", nil, false},
+		{"with one the sites are routed", []*consul.Client{a.Client}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &published{ch: make(chan struct{}, 1)}
+			w := &Watcher{Client: dead, Fallbacks: tc.fallbacks, Publish: p.publish, Health: p.report,
+				Settle: 5 * time.Millisecond, Ports: anyPort}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { _ = w.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			routed := func() bool { b, ok := p.backends("hello"); return ok && len(b) == 1 }
+			if !tc.routed {
+				time.Sleep(time.Second)
+				if routed() {
+					t.Fatal("routed hello without any agent answering")
+				}
+				return
+			}
+			waitFor(t, "hello routed through the fallback agent", routed)
+			a.Register("n2", "hello", "h2", 2002, consul.HealthPassing, nil)
+			waitFor(t, "a new instance learnt through the fallback", func() bool { b, _ := p.backends("hello"); return len(b) == 2 })
+		})
 	}
 }

@@ -18,7 +18,7 @@ const failingFilter = `Status != "` + consul.HealthPassing + `" and Node != "` +
 // watchHealth follows the set of failing checks across the whole cluster.
 func (w *Watcher) watchHealth(ctx context.Context) {
 	state := func(q *consul.QueryOptions) (consul.HealthChecks, *consul.QueryMeta, error) {
-		return w.Client.Health().State(consul.HealthAny, q)
+		return w.active().Health().State(consul.HealthAny, q)
 	}
 	follow(ctx, w, "health", failingFilter, state, func(checks consul.HealthChecks, index uint64) {
 		failing := newFailing(checks)

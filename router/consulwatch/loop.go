@@ -20,8 +20,12 @@ func follow[T any](ctx context.Context, w *Watcher, what, filter string,
 	b := newBackoff()
 	for ctx.Err() == nil {
 		started := time.Now()
+		agent := w.agent.Load()
 		res, meta, err := run(query(ctx, index, filter))
 		if err != nil {
+			if ctx.Err() == nil {
+				w.failover(agent)
+			}
 			w.failed(ctx, what, err, b)
 			// Consul may come back restarted with a lower index, and a
 			// blocking query on an index it has not reached would hang.

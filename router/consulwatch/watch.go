@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	consul "github.com/hashicorp/consul/api"
@@ -26,8 +27,14 @@ import (
 // Watcher keeps a live view of hostctl services and calls Publish with the
 // whole set of sites after every change.
 type Watcher struct {
-	Client  *consul.Client
-	Publish func([]routes.Site)
+	Client *consul.Client
+	// Fallbacks are other Consul agents (other nodes', the servers) the
+	// watcher follows when the one it asks stops answering: a router whose
+	// node's agent died keeps learning of deploys and health changes
+	// instead of routing to instances that are gone. Each failed query
+	// moves every watch on to the next agent, round the list.
+	Fallbacks []*consul.Client
+	Publish   func([]routes.Site)
 	// Health is told when Consul answers and when it fails, so the router
 	// can say in /healthz that it is serving a stale table.
 	Health func(err error)
@@ -45,6 +52,9 @@ type Watcher struct {
 	// 1,000 of them re-read all of them 1,000 times (the router and
 	// Consul each took most of a core at 3,000 sleeping sites).
 	QueryGap time.Duration
+
+	// agent is the index, round Client and Fallbacks, of the agent asked.
+	agent atomic.Int64
 
 	mu    sync.Mutex
 	view  view
@@ -120,4 +130,22 @@ func (w *Watcher) publishLoop(ctx context.Context) {
 			w.Publish(sites)
 		}
 	}
+}
+
+// active is the agent the watches ask now.
+func (w *Watcher) active() *consul.Client {
+	i := w.agent.Load() % int64(len(w.Fallbacks)+1)
+	if i == 0 {
+		return w.Client
+	}
+	return w.Fallbacks[i-1]
+}
+
+// failover moves on from agent from, once however many watches saw it
+// fail at the same time.
+func (w *Watcher) failover(from int64) {
+	if len(w.Fallbacks) == 0 || !w.agent.CompareAndSwap(from, from+1) {
+		return
+	}
+	w.Log.Warn("consul agent not answering; following the next one", "agent", (from+1)%int64(len(w.Fallbacks)+1))
 }

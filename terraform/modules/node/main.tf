@@ -213,7 +213,8 @@ locals {
         }
         # A lost client's instances are replaced once its heartbeat TTL
         # plus this grace has passed (hostctl's agentconfig explains 5 s).
-        heartbeat_grace = "5s"
+        min_heartbeat_ttl = "5s"
+        heartbeat_grace   = "5s"
       }
     } : null,
     local.client ? {
