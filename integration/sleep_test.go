@@ -230,7 +230,15 @@ func TestSleepingSites(t *testing.T) {
 		if allocs, _, err := c.nomad().Jobs().Allocations("drowsy", true, nil); err != nil || len(allocs) != 0 {
 			t.Fatalf("allocations of a site applied asleep: %d %v", len(allocs), err)
 		}
-		if code, body := c.get("drowsy.localhost", "/"); code != 200 || !strings.Contains(body, "site=drowsy") || len(release(body)) != 32 {
+		// apply --asleep waits for no router (a probe would wake it): the
+		// routers learn of its marker within a second, answering 404
+		// until then. The first request they route wakes it.
+		code, body := c.get("drowsy.localhost", "/")
+		for deadline := time.Now().Add(5 * time.Second); code == http.StatusNotFound && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			code, body = c.get("drowsy.localhost", "/")
+		}
+		if code != 200 || !strings.Contains(body, "site=drowsy") || len(release(body)) != 32 {
 			t.Fatalf("first request: %d %q", code, body)
 		}
 	})
