@@ -164,6 +164,13 @@ resource "aws_security_group" "server" {
     protocol    = "tcp"
     cidr_blocks = var.admin_cidrs
   }
+  ingress {
+    description     = "Consul HTTPS API for the routers, should their own agent stop answering (--consul-fallback)"
+    from_port       = 8501
+    to_port         = 8501
+    protocol        = "tcp"
+    security_groups = [aws_security_group.router.id]
+  }
 }
 
 # Clients: site instances listen on Nomad's dynamic ports, and only the
@@ -235,6 +242,9 @@ module "router" {
   roles      = ["router"]
   retry_join = local.server_ips
   binaries   = var.binaries
+  # The servers' HTTPS APIs, followed when the router's own agent stops
+  # answering (docs/reliability.md).
+  router_consul_fallbacks = [for ip in local.server_ips : "https://${ip}:8501"]
 }
 
 resource "aws_instance" "server" {

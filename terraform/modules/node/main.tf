@@ -349,12 +349,15 @@ locals {
           bin          = local.hostctl_bin, env_file = "${local.p.hostctl_config_dir}/router.env"
           check        = local.check_secrets
           consul_token = local.router_consul_token, admin_token = local.router_admin_token
-          consul_ca    = local.consul_https ? var.tls.consul_ca_file : ""
+          # A server's own HTTPS API, or the servers' as fallbacks: both
+          # are verified against the operator's CA.
+          consul_ca = local.consul_https || local.tls && length(var.router_consul_fallbacks) > 0 ? var.tls.consul_ca_file : ""
           # Nodes without a Nomad agent (router only) route sleeping sites'
           # domains but cannot wake them: requests get 503 saying so.
-          nomad_addr   = local.nomad ? local.nomad_http_addr : ""
-          nomad_ca     = local.nomad && local.tls ? var.tls.nomad_ca_file : ""
-          static_roots = local.static_roots
+          nomad_addr       = local.nomad ? local.nomad_http_addr : ""
+          nomad_ca         = local.nomad && local.tls ? var.tls.nomad_ca_file : ""
+          static_roots     = local.static_roots
+          consul_fallbacks = var.router_consul_fallbacks
         })
         permissions = "0644"
       }

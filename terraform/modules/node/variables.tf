@@ -348,6 +348,18 @@ variable "gossip_encryption" {
   nullable    = false
 }
 
+variable "router_consul_fallbacks" {
+  description = "Other Consul agents' HTTP addresses (e.g. the servers' \"https://10.0.1.10:8501\") the router follows the route table through when the node's own agent stops answering (--consul-fallback, in order). Empty: it keeps its last table until systemd restarts the agent."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.router_consul_fallbacks : can(regex("^(https?://)?[A-Za-z0-9.-]+:[0-9]{1,5}$", a))])
+    error_message = "router_consul_fallbacks must be HOST:PORT, optionally after http:// or https://."
+  }
+}
+
 variable "router_static_roots" {
   description = "Directories the router may serve sites' static files and media from (--static-root; see docs/security.md). null: the source tree and media store (paths.source_root, paths.media_root) when the node is also a client, where they are; none on a router-only node, which has neither."
   type        = list(string)

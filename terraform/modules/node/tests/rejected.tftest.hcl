@@ -206,3 +206,9 @@ run "static_roots_repeat" {
   variables { router_static_roots = ["/srv/media", "/srv/media"] }
   expect_failures = [var.router_static_roots]
 }
+
+run "consul_fallback_not_an_address" {
+  command = plan
+  variables { router_consul_fallbacks = ["10.0.1.10:8501 --pprof"] }
+  expect_failures = [var.router_consul_fallbacks]
+}

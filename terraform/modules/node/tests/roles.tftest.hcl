@@ -561,3 +561,22 @@ run "router_static_roots_given" {
     error_message = "given static roots reach the router, in order"
   }
 }
+
+run "router_consul_fallbacks_given" {
+  command = plan
+
+  variables {
+    roles                   = ["router"]
+    router_consul_fallbacks = ["https://10.0.1.10:8501", "10.0.1.11:8501"]
+  }
+
+  assert {
+    condition     = strcontains(output.files["/etc/systemd/system/hostctl-router.service"].content, " --consul-fallback https://10.0.1.10:8501 --consul-fallback 10.0.1.11:8501\n")
+    error_message = "given Consul fallbacks reach the router, in order"
+  }
+
+  assert {
+    condition     = strcontains(output.files["/etc/systemd/system/hostctl-router.service"].content, "Environment=CONSUL_CACERT=%d/consul-ca.pem\n")
+    error_message = "a router-only node with fallbacks verifies the servers' HTTPS with the CA"
+  }
+}
