@@ -30,8 +30,8 @@ func siteMove(c *cli.Context) error {
 	if c.NArg() != 2 {
 		return contract.Errorf(contract.Invalid, "move takes SITE NODE")
 	}
-	site := c.Args().First()
-	if err := contract.CheckSiteName(site); err != nil {
+	site, err := firstSiteArg(c)
+	if err != nil {
 		return err
 	}
 	nc, err := nomadClient(c)

@@ -28,10 +28,9 @@ func Repin(job *nomad.Job, site, root string) (*nomad.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := "${meta." + contract.MediaRootMeta + "}"
 	from := ""
 	for _, c := range out.Constraints {
-		if c.LTarget == meta {
+		if c.LTarget == pinTarget {
 			from, c.RTarget = c.RTarget, root
 		}
 	}
@@ -89,10 +88,13 @@ func clone(job *nomad.Job) (*nomad.Job, error) {
 	return &out, json.Unmarshal(b, &out)
 }
 
+// pinTarget is the left side of jobs.Render's media constraint.
+const pinTarget = "${meta." + contract.MediaRootMeta + "}"
+
 // PinnedMedia is the media store root job is constrained to ("" if none).
 func PinnedMedia(job *nomad.Job) string {
 	for _, c := range job.Constraints {
-		if c.LTarget == "${meta."+contract.MediaRootMeta+"}" && c.Operand == "=" {
+		if c.LTarget == pinTarget && c.Operand == "=" {
 			return c.RTarget
 		}
 	}

@@ -130,27 +130,14 @@ func (c Config) validateNodes() error {
 
 // addNodeAddrs puts every node's address on lo: 127.0.0.0/8 is routed to
 // lo anyway, but Nomad offers ports only on addresses an interface has.
-// The addresses are the cluster's own, removed again by `down`.
-func (c Config) addNodeAddrs(out io.Writer) error {
-	if !c.multi() {
-		return nil
-	}
-	have, err := loAddrs()
-	if err != nil {
-		return err
-	}
-	for k := 1; k <= c.NodeCount(); k++ {
-		if a := c.NodeAddr(k); !have[a] {
-			if b, err := exec.Command("ip", "addr", "add", a+"/8", "dev", "lo").CombinedOutput(); err != nil {
-				return fmt.Errorf("ip addr add %s/8 dev lo: %v: %s", a, err, strings.TrimSpace(string(b)))
-			}
-			fmt.Fprintf(out, "%-9s %s added to lo\n", "address", a)
-		}
-	}
-	return nil
-}
+// The addresses are the cluster's own; removeNodeAddrs (`down`) takes them
+// off again, never 127.0.0.1.
+func (c Config) addNodeAddrs(out io.Writer) error    { return c.nodeAddrs(out, "add", "added to") }
+func (c Config) removeNodeAddrs(out io.Writer) error { return c.nodeAddrs(out, "del", "removed from") }
 
-func (c Config) removeNodeAddrs(out io.Writer) error {
+// nodeAddrs runs `ip addr add|del` for each node address that needs it:
+// add those lo lacks, delete those it has.
+func (c Config) nodeAddrs(out io.Writer, op, done string) error {
 	if !c.multi() {
 		return nil
 	}
@@ -160,13 +147,15 @@ func (c Config) removeNodeAddrs(out io.Writer) error {
 	}
 	var errs []error
 	for k := 1; k <= c.NodeCount(); k++ {
-		if a := c.NodeAddr(k); have[a] && a != Addr {
-			if b, err := exec.Command("ip", "addr", "del", a+"/8", "dev", "lo").CombinedOutput(); err != nil {
-				errs = append(errs, fmt.Errorf("ip addr del %s/8 dev lo: %v: %s", a, err, strings.TrimSpace(string(b))))
-				continue
-			}
-			fmt.Fprintf(out, "%-9s %s removed from lo\n", "address", a)
+		a := c.NodeAddr(k)
+		if have[a] == (op == "add") || a == Addr {
+			continue
 		}
+		if b, err := exec.Command("ip", "addr", op, a+"/8", "dev", "lo").CombinedOutput(); err != nil {
+			errs = append(errs, fmt.Errorf("ip addr %s %s/8 dev lo: %v: %s", op, a, err, strings.TrimSpace(string(b))))
+			continue
+		}
+		fmt.Fprintf(out, "%-9s %s %s lo\n", "address", a, done)
 	}
 	return errors.Join(errs...)
 }

@@ -22,19 +22,9 @@ type proc struct {
 	start uint64
 }
 
-// startDetached runs bin in its own session, so it outlives the CLI that
-// started it and can be stopped as a group, and records it in pf.
-func startDetached(pf pidFile, dir, logPath, bin string, args ...string) (proc, error) {
-	cmd := exec.Command(bin, args...)
-	// Helpers the agents spawn (Nomad's logmon, say) inherit this working
-	// directory, which is how `down` recognises them as this cluster's.
-	cmd.Dir = dir
-	cmd.Env = agentEnv()
-	return startCmdDetached(pf, logPath, cmd)
-}
-
-// startCmdDetached starts a prepared command (its user, its directory) the
-// same way.
+// startCmdDetached starts a prepared command (its user, its directory) in
+// its own session, so it outlives the CLI that started it and can be
+// stopped as a group, and records it in pf.
 func startCmdDetached(pf pidFile, logPath string, cmd *exec.Cmd) (proc, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

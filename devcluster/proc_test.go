@@ -2,6 +2,7 @@ package devcluster
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestPidFileLifecycle(t *testing.T) {
 	if _, ok := pf.running(); ok {
 		t.Fatal("missing pid file reads as running")
 	}
-	p, err := startDetached(pf, dir, filepath.Join(dir, "sleep.log"), "/bin/sleep", "60")
+	p, err := startCmdDetached(pf, filepath.Join(dir, "sleep.log"), exec.Command("/bin/sleep", "60"))
 	if err != nil {
 		t.Fatal(err)
 	}

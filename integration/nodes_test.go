@@ -48,24 +48,7 @@ func TestManyNodes(t *testing.T) {
 		name      string
 		instances int
 	}{{"duo", 2}, {"solo", 1}} {
-		c.stage(site.name, "../examples/hello")
-		c.mustRun("site", "apply", c.writeSpec(site.name, fmt.Sprintf(`site %q {
-  domains = ["%s.localhost"]
-  app     = "."
-  wsgi    = "app:application"
-  process "web" {
-    instances = %d
-  }
-  health {
-    path = "/healthz"
-  }
-  constraint {
-    attribute = "node.unique.name"
-    operator  = "regexp"
-    value     = "^hostctl-dev-[34]$"
-  }
-}
-`, site.name, site.name, site.instances)))
+		c.applyHello(site.name, fmt.Sprintf("process \"web\" {\n    instances = %d\n  }\n", site.instances)+onNodes3And4)
 	}
 	nc := c.nomad()
 
@@ -219,26 +202,12 @@ func TestManyNodes(t *testing.T) {
 	})
 
 	t.Run("static files a release made, through either router", func(t *testing.T) {
-		c.stage("assets", "../examples/hello")
-		c.mustRun("site", "apply", c.writeSpec("assets", `site "assets" {
-  domains = ["assets.localhost"]
-  app     = "."
-  wsgi    = "app:application"
-  release = [["python3", "-c", "import os; os.makedirs('built', exist_ok=True); open('built/site.css', 'w').write('body { color: teal }')"]]
+		c.applyHello("assets", `release = [["python3", "-c", "import os; os.makedirs('built', exist_ok=True); open('built/site.css', 'w').write('body { color: teal }')"]]
   static {
     url = "/static/"
     dir = "built"
   }
-  health {
-    path = "/healthz"
-  }
-  constraint {
-    attribute = "node.unique.name"
-    operator  = "regexp"
-    value     = "^hostctl-dev-[34]$"
-  }
-}
-`))
+`+onNodes3And4)
 		for _, r := range routers {
 			code, body := getBodyVia(r, "assets.localhost", "/static/site.css")
 			if code != 200 || body != "body { color: teal }" {
@@ -248,17 +217,7 @@ func TestManyNodes(t *testing.T) {
 	})
 
 	t.Run("site move", func(t *testing.T) {
-		c.stage("pics", "../examples/hello")
-		c.mustRun("site", "apply", c.writeSpec("pics", `site "pics" {
-  domains = ["pics.localhost"]
-  app     = "."
-  wsgi    = "app:application"
-  media { quota = "64MiB" }
-  health {
-    path = "/healthz"
-  }
-}
-`))
+		spec := c.applyHello("pics", "media { quota = \"64MiB\" }\n")
 		from := filepath.Join(cfg.NodeMediaRoot(1), "sites", "pics")
 		want := writeMediaFiles(t, from)
 		l := startTimeline("pics during move", routers[1], "pics.localhost", 2)
@@ -284,7 +243,7 @@ func TestManyNodes(t *testing.T) {
 		t.Logf("figure: site move of pics (%d files, %d bytes) to node 3: %d requests failed, down %s by the clients' count\n%s",
 			len(want), totalBytes(want), len(r.failed()), r.downSpan().Round(10*time.Millisecond), out)
 		// A later apply of the same spec keeps it where it was moved.
-		c.mustRun("site", "apply", filepath.Join(c.stateDir, "pics"))
+		c.mustRun("site", "apply", spec)
 		if n := runningNodes(t, nc, "pics"); len(n) != 1 || n[0] != cfg.NodeName(3) {
 			t.Errorf("after a new apply pics runs on %v, want %s", n, cfg.NodeName(3))
 		}
@@ -340,6 +299,33 @@ func TestManyNodes(t *testing.T) {
 		}
 		c.mustRun("dev", "up")
 	})
+}
+
+// onNodes3And4 keeps a site off the routers' nodes, so that losing its
+// node never takes a router with it.
+const onNodes3And4 = `  constraint {
+    attribute = "node.unique.name"
+    operator  = "regexp"
+    value     = "^hostctl-dev-[34]$"
+  }
+`
+
+// applyHello deploys examples/hello as site name.localhost with the spec
+// lines in extra, and returns the spec's path.
+func (c *cluster) applyHello(name, extra string) string {
+	c.t.Helper()
+	c.stage(name, "../examples/hello")
+	spec := c.writeSpec(name, fmt.Sprintf(`site %q {
+  domains = ["%s.localhost"]
+  app     = "."
+  wsgi    = "app:application"
+  health {
+    path = "/healthz"
+  }
+  %s}
+`, name, name, extra))
+	c.mustRun("site", "apply", spec)
+	return spec
 }
 
 // runningNodes are the names of the nodes running job's web instances.

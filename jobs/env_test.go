@@ -39,6 +39,9 @@ func TestCheckEnvName(t *testing.T) {
 		{"NOMAD_TOKEN", "set by the platform"},
 		{"consul_http_token", "set by the platform"},
 		{"HOSTCTL_SITE", "set by the platform"},
+		// What the launcher serves as static files: a site naming it could
+		// point its static server anywhere the site may read.
+		{"HOSTCTL_STATIC", "set by the platform"},
 		{"1X", "not a valid"},
 		{"A-B", "not a valid"},
 		{"A=B", "not a valid"},

@@ -5,6 +5,7 @@ package nodes
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -28,44 +29,71 @@ type Node struct {
 
 // List returns every client node, sorted by name.
 func List(ctx context.Context, nc *nomad.Client) ([]Node, error) {
-	q := (&nomad.QueryOptions{}).WithContext(ctx)
-	stubs, _, err := nc.Nodes().List(q)
+	all, err := stubs(ctx, nc)
+	if err != nil {
+		return nil, err
+	}
+	allocs, _, err := nc.Allocations().List((&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
 	running := map[string]int{}
-	allocs, _, err := nc.Allocations().List(q)
-	if err != nil {
-		return nil, err
-	}
 	for _, a := range allocs {
 		if a.ClientStatus == nomad.AllocClientStatusRunning {
 			running[a.NodeID]++
 		}
 	}
-	out := make([]Node, 0, len(stubs))
-	for _, s := range stubs {
-		n := Node{ID: s.ID, Name: s.Name, Address: s.Address, Status: s.Status,
-			Eligibility: s.SchedulingEligibility, Draining: s.Drain, Allocs: running[s.ID]}
-		if full, _, err := nc.Nodes().Info(s.ID, q); err == nil {
-			n.MediaRoot = full.Meta[contract.MediaRootMeta]
+	for i := range all {
+		all[i].Allocs = running[all[i].ID]
+		if err := withMeta(ctx, nc, &all[i]); err != nil {
+			return nil, err
 		}
-		out = append(out, n)
+	}
+	return all, nil
+}
+
+// Resolve finds one node by its exact name or a unique prefix of its ID.
+// It reads the one node's details, not every node's nor the cluster's
+// allocations, which List does.
+func Resolve(ctx context.Context, nc *nomad.Client, ref string) (Node, error) {
+	if ref == "" {
+		return Node{}, contract.Errorf(contract.Invalid, "no node named: give a node name or ID prefix (hostctl node list)")
+	}
+	all, err := stubs(ctx, nc)
+	if err != nil {
+		return Node{}, err
+	}
+	n, err := pick(all, ref)
+	if err != nil {
+		return Node{}, err
+	}
+	return n, withMeta(ctx, nc, &n)
+}
+
+// stubs are the nodes as Nomad's node list has them, sorted by name.
+func stubs(ctx context.Context, nc *nomad.Client) ([]Node, error) {
+	list, _, err := nc.Nodes().List((&nomad.QueryOptions{}).WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Node, 0, len(list))
+	for _, s := range list {
+		out = append(out, Node{ID: s.ID, Name: s.Name, Address: s.Address, Status: s.Status,
+			Eligibility: s.SchedulingEligibility, Draining: s.Drain})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
-// Resolve finds one node by its exact name or a unique prefix of its ID.
-func Resolve(ctx context.Context, nc *nomad.Client, ref string) (Node, error) {
-	if ref == "" {
-		return Node{}, contract.Errorf(contract.Invalid, "no node named: give a node name or ID prefix (hostctl node list)")
-	}
-	all, err := List(ctx, nc)
+// withMeta fills in what only the node's full record has (the list's
+// stubs carry no client meta).
+func withMeta(ctx context.Context, nc *nomad.Client, n *Node) error {
+	full, _, err := nc.Nodes().Info(n.ID, (&nomad.QueryOptions{}).WithContext(ctx))
 	if err != nil {
-		return Node{}, err
+		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
-	return pick(all, ref)
+	n.MediaRoot = full.Meta[contract.MediaRootMeta]
+	return nil
 }
 
 // pick is Resolve over a list: a name or a whole ID wins over prefixes, so

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 	"time"
 )
 
@@ -100,12 +99,7 @@ func (s *Store) Promote(ctx context.Context, site string, to *Store) error {
 	if last == "" || snaps[0].Name != last {
 		return fmt.Errorf("promote %s in %s: its newest snapshot was not replicated there; replicate again", site, dst)
 	}
-	fi, err := os.Stat(live)
-	if err != nil {
-		return err
-	}
-	owner := fi.Sys().(*syscall.Stat_t)
-	limit, err := quota(ctx, live)
+	settings, err := readLiveSettings(ctx, live)
 	if err != nil {
 		return err
 	}
@@ -113,13 +107,7 @@ func (s *Store) Promote(ctx context.Context, site string, to *Store) error {
 	if err := snapshotSubvolume(ctx, snapshotPath(dst, site, last), target, false); err != nil {
 		return err
 	}
-	// A received snapshot has no quota of its own; the site's limit goes
-	// with it.
-	err = applyOwnership(target, int(owner.Uid), int(owner.Gid), fi.Mode().Perm())
-	if err == nil {
-		err = setQuota(ctx, target, limit)
-	}
-	if err != nil {
+	if err := settings.applyTo(ctx, target); err != nil {
 		_ = deleteSubvolume(context.Background(), target)
 		return fmt.Errorf("promote %s in %s: %w", site, dst, err)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -35,12 +33,7 @@ func (s *Store) Restore(ctx context.Context, site, snapshotName string) error {
 	if err := requireSubvolume(live, "site subvolume"); err != nil {
 		return err
 	}
-	fi, err := os.Stat(live)
-	if err != nil {
-		return err
-	}
-	owner := fi.Sys().(*syscall.Stat_t)
-	limit, err := quota(ctx, live)
+	settings, err := readLiveSettings(ctx, live)
 	if err != nil {
 		return err
 	}
@@ -54,11 +47,7 @@ func (s *Store) Restore(ctx context.Context, site, snapshotName string) error {
 	if err := snapshotSubvolume(ctx, src, staging, false); err != nil {
 		return err
 	}
-	// A snapshot inherits the limit in force when it was taken, not now.
-	err = applyOwnership(staging, int(owner.Uid), int(owner.Gid), fi.Mode().Perm())
-	if err == nil {
-		err = setQuota(ctx, staging, limit)
-	}
+	err = settings.applyTo(ctx, staging)
 	if err == nil {
 		err = unix.Renameat2(unix.AT_FDCWD, staging, unix.AT_FDCWD, live, unix.RENAME_EXCHANGE)
 	}

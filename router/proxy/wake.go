@@ -136,7 +136,7 @@ func (ws *wakes) serve(ctx context.Context, route *routes.Route, host string) (*
 	case w.fail != nil:
 		return nil, w.fail
 	}
-	return withBackends(route, w.ready), nil
+	return route.WithBackends(w.ready), nil
 }
 
 // join makes the request wait for the site's wake, starting one if none
@@ -149,7 +149,7 @@ func (ws *wakes) join(route *routes.Route) (w *wake, now *routes.Route, ref *ref
 	w = ws.bySite[route.Site]
 	if w != nil && w.settled() {
 		if ready := w.readyIn(route, time.Now()); len(ready) > 0 {
-			return nil, withBackends(route, ready), nil
+			return nil, route.WithBackends(ready), nil
 		}
 		delete(ws.bySite, route.Site)
 		w = nil
@@ -236,10 +236,4 @@ func (w *wake) readyIn(route *routes.Route, now time.Time) []routes.Backend {
 		}
 	}
 	return out
-}
-
-func withBackends(route *routes.Route, b []routes.Backend) *routes.Route {
-	r := *route
-	r.Backends = b
-	return &r
 }

@@ -83,6 +83,9 @@ type Route struct {
 	Static         []Static
 	InstanceStatic []string
 	HTTPSOnly      bool
+	// staticServers is StaticServers' answer, made once with the table
+	// rather than on every static request.
+	staticServers *Route
 }
 
 // StaticFor returns the static mapping whose prefix starts path, if any.
@@ -111,7 +114,18 @@ func (r *Route) InstanceStaticFor(path string) bool {
 // instance of a version rendered before instances served static files).
 // Selection, retries and ejection then work on it as on any route; the
 // static servers' upstream state is their own, keyed by their address.
-func (r *Route) StaticServers() *Route {
+func (r *Route) StaticServers() *Route { return r.staticServers }
+
+// WithBackends is a copy of the route serving backends (a woken site's
+// instances, before Consul lists them as routable).
+func (r *Route) WithBackends(backends []Backend) *Route {
+	c := *r
+	c.Backends = backends
+	c.staticServers = c.narrowToStaticServers()
+	return &c
+}
+
+func (r *Route) narrowToStaticServers() *Route {
 	var bs []Backend
 	for _, b := range r.Backends {
 		if b.StaticAddr != "" {
@@ -242,6 +256,7 @@ func Build(sites []Site, prev *Table) (*Table, []error) {
 						r.Static = append(r.Static, st)
 					}
 				}
+				r.staticServers = r.narrowToStaticServers()
 				routesOf[s] = r
 				t.bySite[s.Name] = r
 			}
