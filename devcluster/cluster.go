@@ -149,7 +149,45 @@ func setUpConsulACLs(ctx context.Context, c Config, p *probes) error {
 	if err := acls.WaitConsulACLs(ctx, p.consul); err != nil {
 		return err
 	}
-	return acls.SetUpConsul(ctx, p.consul, t)
+	if err := acls.SetUpConsul(ctx, p.consul, t); err != nil {
+		return err
+	}
+	return waitAnswersNomad(ctx, c, 1, p)
+}
+
+// nomadSeesConsul: node k's Consul agent answers its Nomad client's own
+// token. A restarted server resolves tokens only once it has caught up
+// with the leader, and until then answers 403. A Nomad client that
+// fingerprints it then starts without attr.consul.version, so nothing
+// with a service is placed there until its next try, 15 s on.
+func nomadSeesConsul(ctx context.Context, c Config, k int, p *probes) error {
+	cc, ok := p.nomadConsul[k]
+	if !ok {
+		var err error
+		cc, err = consul.NewClient(&consul.Config{Address: c.NodeConsulAddr(k), Scheme: "http", Token: p.tokens.NomadConsul.SecretID})
+		if err != nil {
+			return err
+		}
+		p.nomadConsul[k] = cc
+	}
+	if _, err := cc.Agent().Self(); err != nil {
+		return fmt.Errorf("node %s's Consul agent does not answer Nomad's token yet: %w", c.NodeName(k), err)
+	}
+	return nil
+}
+
+func waitAnswersNomad(ctx context.Context, c Config, k int, p *probes) error {
+	for {
+		err := nomadSeesConsul(ctx, c, k, p)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // setUpNomad lets Nomad register sites' services in Consul, each with a
@@ -466,6 +504,9 @@ type probes struct {
 	consul     *consul.Client
 	tokens     acls.Tokens
 	pgAdminURL string
+	// nomadConsul holds, per node, a client of its Consul agent with the
+	// token that node's Nomad client uses.
+	nomadConsul map[int]*consul.Client
 }
 
 func (c Config) newProbes() (*probes, error) {
@@ -478,11 +519,12 @@ func (c Config) newProbes() (*probes, error) {
 		return nil, err
 	}
 	t, _ := c.Tokens()
-	return &probes{nomad: n, consul: cc, tokens: t, pgAdminURL: c.PGAdminURL()}, nil
+	return &probes{nomad: n, consul: cc, tokens: t, pgAdminURL: c.PGAdminURL(), nomadConsul: map[int]*consul.Client{}}, nil
 }
 
 // consulReady: node 1's agent sees a leader; any other node is a live
-// member (its serfHealth passes), which needs the ACL set-up first.
+// member (its serfHealth passes), which needs the ACL set-up first, and
+// answers its Nomad client's token (node 1's does once the set-up ran).
 func consulReady(ctx context.Context, c Config, k int, p *probes) error {
 	q := (&consul.QueryOptions{}).WithContext(ctx)
 	if k == 1 {
@@ -501,7 +543,7 @@ func consulReady(ctx context.Context, c Config, k int, p *probes) error {
 	}
 	for _, ch := range checks {
 		if ch.CheckID == "serfHealth" && ch.Status == consul.HealthPassing {
-			return nil
+			return nomadSeesConsul(ctx, c, k, p)
 		}
 	}
 	return fmt.Errorf("node %s is not a live Consul member yet", c.NodeName(k))

@@ -170,8 +170,9 @@ func TestManyNodes(t *testing.T) {
 		time.Sleep(3 * time.Second)
 		// systemd restarts a crashed agent (Restart=on-failure); here,
 		// `dev up`. Until the node's Consul agent is back, an instance
-		// Nomad places there cannot register (Nomad 1.11 fingerprints
-		// Consul once, at start, so it keeps placing instances there).
+		// Nomad places there cannot register (Nomad 1.11 stops
+		// fingerprinting Consul once that has succeeded, so it keeps
+		// placing instances there).
 		tUp := time.Now()
 		c.mustRun("dev", "up")
 		restarted := time.Since(tUp)
@@ -184,6 +185,11 @@ func TestManyNodes(t *testing.T) {
 			t.Errorf("deploy after leader loss: %v\n%s", err, out)
 		}
 		deployed := time.Since(t1)
+		// Every client fingerprinted its Consul agent on restart: a site
+		// pinned to any node can be placed.
+		if n := nodesWithoutConsul(t, ncK); len(n) > 0 {
+			t.Errorf("Nomad clients without attr.consul.version after the restart: %v", n)
+		}
 		time.Sleep(time.Second)
 		r1, r2 := l1.stop(), l2.stop()
 		t.Logf("figure: leader loss (Consul leader node %d, Nomad leader node %d killed): new Consul leader after %s, Nomad after %s; "+
@@ -351,6 +357,27 @@ func runningNodes(t *testing.T, nc *nomad.Client, job string) []string {
 		}
 	}
 	return names
+}
+
+// nodesWithoutConsul names the Nomad clients on which Nomad places nothing
+// with a service, since they have not seen their Consul agent.
+func nodesWithoutConsul(t *testing.T, nc *nomad.Client) []string {
+	t.Helper()
+	stubs, _, err := nc.Nodes().List(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var without []string
+	for _, s := range stubs {
+		n, _, err := nc.Nodes().Info(s.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Attributes["consul.version"] == "" {
+			without = append(without, n.Name)
+		}
+	}
+	return without
 }
 
 func getVia(router, host string) int {
