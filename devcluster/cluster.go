@@ -152,7 +152,8 @@ func setUpConsulACLs(ctx context.Context, c Config, p *probes) error {
 	if err := acls.SetUpConsul(ctx, p.consul, t); err != nil {
 		return err
 	}
-	return waitAnswersNomad(ctx, c, 1, p)
+	// Node 1's agent was ready before the tokens existed.
+	return waitReady(ctx, c, p, component{name: compName("consul", 1), node: 1, ready: nomadSeesConsul})
 }
 
 // nomadSeesConsul: node k's Consul agent answers its Nomad client's own
@@ -174,20 +175,6 @@ func nomadSeesConsul(ctx context.Context, c Config, k int, p *probes) error {
 		return fmt.Errorf("node %s's Consul agent does not answer Nomad's token yet: %w", c.NodeName(k), err)
 	}
 	return nil
-}
-
-func waitAnswersNomad(ctx context.Context, c Config, k int, p *probes) error {
-	for {
-		err := nomadSeesConsul(ctx, c, k, p)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // setUpNomad lets Nomad register sites' services in Consul, each with a

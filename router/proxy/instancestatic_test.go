@@ -30,7 +30,7 @@ func TestInstanceStaticRouting(t *testing.T) {
 	})
 	// A second instance's static server is down: its refused dial ejects
 	// it and the request is retried on the first.
-	dead := deadAddr(t)
+	dead := reserveAddr(t)
 	url, _ := newRouter(t,
 		routes.Site{Name: "a", Domains: []string{"a.test"}, InstanceStatic: []string{"/static/"},
 			Backends: []routes.Backend{{ID: "1", Addr: web, StaticAddr: static}, {ID: "2", Addr: web, StaticAddr: dead}}},
@@ -79,16 +79,4 @@ func TestInstanceStaticRouting(t *testing.T) {
 			t.Errorf("keep-alive request: %q", b)
 		}
 	})
-}
-
-// deadAddr is a local address nothing listens on.
-func deadAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
