@@ -44,6 +44,12 @@ type Node struct {
 	BootstrapExpect int
 	// RetryJoin is where the Consul agent finds the servers.
 	RetryJoin []string
+	// NomadServerJoin is where a Nomad server finds the other servers'
+	// gossip (host:serf port), empty to rely on Consul alone. Nomad asks
+	// Consul only while it knows too few Raft peers, so a server that
+	// autopilot removed while its machine was lost (~40 s) and that comes
+	// back with its old peer list would campaign alone forever.
+	NomadServerJoin []string
 
 	// BindAddr is the cluster address, also advertised; HTTPBindAddr is
 	// where the HTTP APIs listen.
@@ -290,11 +296,13 @@ func Consul(n Node) map[string]any {
 // NomadStatsInterval is Nomad's telemetry collection interval.
 const NomadStatsInterval = "10s"
 
-// NomadMinHeartbeatTTL and NomadHeartbeatGrace decide how soon Nomad's
-// servers call a silent client down (see Nomad's server block below).
+// NomadMinHeartbeatTTL, NomadHeartbeatGrace and NomadFailoverHeartbeatTTL
+// decide how soon Nomad's servers call a silent client down (see Nomad's
+// server block below and docs/reliability.md).
 const (
-	NomadMinHeartbeatTTL = "5s"
-	NomadHeartbeatGrace  = "5s"
+	NomadMinHeartbeatTTL      = "2s"
+	NomadHeartbeatGrace       = "15s"
+	NomadFailoverHeartbeatTTL = "30s"
 )
 
 func Nomad(n Node) map[string]any {
@@ -340,7 +348,7 @@ func Nomad(n Node) map[string]any {
 		}
 	}
 	if n.Server {
-		c["server"] = map[string]any{
+		server := map[string]any{
 			"enabled":          true,
 			"bootstrap_expect": n.BootstrapExpect,
 			// Applied when the cluster is first bootstrapped (devcluster
@@ -353,18 +361,28 @@ func Nomad(n Node) map[string]any {
 				"memory_oversubscription_enabled": true,
 			},
 			// A client that stops heartbeating is down after its TTL
-			// plus this grace, and only then are its instances replaced
-			// elsewhere. The TTL is drawn between the minimum and twice
-			// it (scaled up past 50 heartbeats a second, i.e. with more
-			// than 250 clients at 5 s). With Nomad's defaults (10 s +
-			// 10 s) a one-instance site on a lost node was back after
-			// ~25 s, and up to ~32 s in the worst draw; with 5 s + 5 s,
-			// 10-15 s plus its start (docs/reliability.md). Less grace
-			// would mark nodes down during a leader election (1-4 s
-			// here).
+			// (drawn between the minimum and twice it, scaled up past 50
+			// heartbeats a second, i.e. beyond 100 clients at 2 s) plus
+			// the grace, and only then are its instances replaced
+			// elsewhere. The grace must outlast one heartbeat sent to a
+			// server that vanished: Nomad dials with a fixed 10 s timeout
+			// and retries 1-2 s later. With 5 s, losing one server's
+			// machine marked the live clients using it down and stopped
+			// their instances when they came back. 2 s + 15 s finds a
+			// lost client in 15-19 s.
 			"min_heartbeat_ttl": NomadMinHeartbeatTTL,
 			"heartbeat_grace":   NomadHeartbeatGrace,
+			// A new leader gives every client this long before its timer
+			// runs as usual (Nomad's default 5 m): with the leader's
+			// machine lost, that is how long its own client's instances
+			// wait to be replaced. It must outlast two stalled heartbeats
+			// (one forwarded to the dead leader, one sent to it).
+			"failover_heartbeat_ttl": NomadFailoverHeartbeatTTL,
 		}
+		if len(n.NomadServerJoin) > 0 {
+			server["server_join"] = map[string]any{"retry_join": n.NomadServerJoin}
+		}
+		c["server"] = server
 	}
 	if n.Client {
 		client := map[string]any{

@@ -63,3 +63,29 @@ func TestMerge(t *testing.T) {
 		t.Errorf("client merged = %v", n)
 	}
 }
+
+// A Nomad server joins the other servers' gossip itself only when told
+// where; otherwise it relies on Consul, as before.
+func TestNomadServerJoin(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		join []string
+		want string
+	}{
+		{"servers to join", []string{"10.0.0.2:4648"}, `{"retry_join":["10.0.0.2:4648"]}`},
+		{"through Consul alone", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := Production(true, true)
+			n.NomadServerJoin = tc.join
+			got := ""
+			if sj, ok := Nomad(n)["server"].(map[string]any)["server_join"]; ok {
+				b, _ := json.Marshal(sj)
+				got = string(b)
+			}
+			if got != tc.want {
+				t.Errorf("server_join = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -21,20 +21,24 @@ import (
 // reachable only while its address is.
 func (c Config) node(k int) agentconfig.Node {
 	addr := c.NodeAddr(k)
-	var join []string
+	var join, nomadJoin []string
 	for s := 1; s <= c.serverCount(); s++ {
 		// Every agent knows every server: a server restarted after the
 		// others moved on finds them again whichever is up.
 		if s != k {
 			join = append(join, c.NodeAddr(s)+":"+strconv.Itoa(c.Ports.ConsulSerfLAN))
+			nomadJoin = append(nomadJoin, c.NodeAddr(s)+":"+strconv.Itoa(c.Ports.NomadSerf))
 		}
+	}
+	if !c.IsServer(k) {
+		nomadJoin = nil
 	}
 	return agentconfig.Node{
 		Name:   c.NodeName(k),
 		Server: c.IsServer(k), Client: true,
 		Datacenter: "dc1", Region: "global", BootstrapExpect: c.serverCount(),
-		RetryJoin: join,
-		BindAddr:  addr, HTTPBindAddr: addr,
+		RetryJoin: join, NomadServerJoin: nomadJoin,
+		BindAddr: addr, HTTPBindAddr: addr,
 		Ports: agentconfig.Ports{
 			ConsulHTTP: c.Ports.ConsulHTTP, ConsulServer: c.Ports.ConsulServer, ConsulSerfLAN: c.Ports.ConsulSerfLAN,
 			NomadHTTP: c.Ports.NomadHTTP, NomadRPC: c.Ports.NomadRPC, NomadSerf: c.Ports.NomadSerf,

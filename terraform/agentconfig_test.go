@@ -52,8 +52,9 @@ func agentCases() map[string]agentCase {
 		}
 		cases[rn+"-custom"] = agentCase{roles, map[string]any{
 			"name": "node-7", "datacenter": "eu1", "region": "europe", "bootstrap_expect": 5,
-			"retry_join": []string{"provider=aws tag_key=hostctl-role tag_value=server"},
-			"bind_addr":  "10.0.2.7", "http_bind_addr": "10.0.2.8", "network_interface": "ens5", "node_class": "big", "sites_cidr": "10.0.2.0/24",
+			"retry_join":        []string{"provider=aws tag_key=hostctl-role tag_value=server"},
+			"nomad_server_join": []string{"10.0.2.1:14648", "10.0.2.2:14648"},
+			"bind_addr":         "10.0.2.7", "http_bind_addr": "10.0.2.8", "network_interface": "ens5", "node_class": "big", "sites_cidr": "10.0.2.0/24",
 			"log_level": "DEBUG", "http_max_conns_per_client": 9000,
 			"ports": map[string]any{
 				"consul_http": 18500, "consul_https": 18501, "consul_server": 18300, "consul_serf_lan": 18301,
@@ -98,6 +99,8 @@ func nodeFor(t *testing.T, c agentCase) agentconfig.Node {
 			n.BootstrapExpect = num(v)
 		case "retry_join":
 			n.RetryJoin = v.([]string)
+		case "nomad_server_join":
+			n.NomadServerJoin = v.([]string)
 		case "bind_addr":
 			n.BindAddr = str(v)
 		case "http_bind_addr":

@@ -215,11 +215,12 @@ module "server" {
   source   = "../../modules/node"
   for_each = local.servers
 
-  name             = each.key
-  roles            = ["server"]
-  bootstrap_expect = 3
-  retry_join       = local.server_ips
-  binaries         = var.binaries
+  name              = each.key
+  roles             = ["server"]
+  bootstrap_expect  = 3
+  retry_join        = local.server_ips
+  nomad_server_join = local.server_ips
+  binaries          = var.binaries
 }
 
 module "client" {

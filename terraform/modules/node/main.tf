@@ -200,22 +200,30 @@ locals {
       }
     } : null,
     local.server ? {
-      server = {
-        enabled          = true
-        bootstrap_expect = var.bootstrap_expect
-        # Applied when the cluster is first bootstrapped (the dev cluster
-        # sets the same through the API): pack sites densely, and let a site
-        # burst above its reserved memory up to its memory_max, which Nomad
-        # ignores unless oversubscription is on.
-        default_scheduler_config = {
-          scheduler_algorithm             = "binpack"
-          memory_oversubscription_enabled = true
-        }
-        # A lost client's instances are replaced once its heartbeat TTL
-        # plus this grace has passed (hostctl's agentconfig explains 5 s).
-        min_heartbeat_ttl = "5s"
-        heartbeat_grace   = "5s"
-      }
+      server = merge(
+        {
+          enabled          = true
+          bootstrap_expect = var.bootstrap_expect
+          # Applied when the cluster is first bootstrapped (the dev cluster
+          # sets the same through the API): pack sites densely, and let a site
+          # burst above its reserved memory up to its memory_max, which Nomad
+          # ignores unless oversubscription is on.
+          default_scheduler_config = {
+            scheduler_algorithm             = "binpack"
+            memory_oversubscription_enabled = true
+          }
+          # A lost client's instances are replaced once its heartbeat TTL
+          # plus this grace has passed; after a leader election, once the
+          # failover TTL has (hostctl's agentconfig explains the values).
+          min_heartbeat_ttl      = "2s"
+          heartbeat_grace        = "15s"
+          failover_heartbeat_ttl = "30s"
+        },
+        # Nomad looks its servers up in Consul only while it knows too few
+        # Raft peers: a server that autopilot removed while it was gone
+        # comes back with its old peer list and must be told where to join.
+        length(var.nomad_server_join) == 0 ? null : { server_join = { retry_join = var.nomad_server_join } },
+      )
     } : null,
     local.client ? {
       client = merge(

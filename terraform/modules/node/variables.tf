@@ -84,6 +84,18 @@ variable "retry_join" {
   }
 }
 
+variable "nomad_server_join" {
+  description = "Servers only: where the Nomad server finds the other servers' gossip (host, host:nomad_serf port, or a cloud auto-join string, which joins on port 4648). Empty relies on Consul alone, and then a server that was down long enough for autopilot to remove it (about 40 s) must be joined by hand with `nomad server join`."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for j in var.nomad_server_join : length(trimspace(j)) > 0])
+    error_message = "nomad_server_join entries must not be empty."
+  }
+}
+
 variable "bind_addr" {
   description = "Address Consul and Nomad use for cluster traffic and advertise to each other. A go-sockaddr template is allowed; the default picks the private IP."
   type        = string

@@ -57,6 +57,15 @@ run "one_of_three_servers_with_nothing_to_join" {
   expect_failures = [var.retry_join]
 }
 
+run "nomad_server_join_empty_entry" {
+  command = plan
+  variables {
+    roles             = ["server"]
+    nomad_server_join = ["10.0.1.10", " "]
+  }
+  expect_failures = [var.nomad_server_join]
+}
+
 run "bind_addr_any" {
   command = plan
   variables { bind_addr = "0.0.0.0" }
