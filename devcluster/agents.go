@@ -25,13 +25,13 @@ func (c Config) node(k int) agentconfig.Node {
 	for s := 1; s <= c.serverCount(); s++ {
 		// Every agent knows every server: a server restarted after the
 		// others moved on finds them again whichever is up.
-		if s != k {
-			join = append(join, c.NodeAddr(s)+":"+strconv.Itoa(c.Ports.ConsulSerfLAN))
+		if s == k {
+			continue
+		}
+		join = append(join, c.NodeAddr(s)+":"+strconv.Itoa(c.Ports.ConsulSerfLAN))
+		if c.IsServer(k) {
 			nomadJoin = append(nomadJoin, c.NodeAddr(s)+":"+strconv.Itoa(c.Ports.NomadSerf))
 		}
-	}
-	if !c.IsServer(k) {
-		nomadJoin = nil
 	}
 	return agentconfig.Node{
 		Name:   c.NodeName(k),

@@ -427,7 +427,8 @@ func moveNomadLeaderOff(t *testing.T, cfg devcluster.Config, nc *nomad.Client, k
 	t.Logf("moved the Nomad leader off node %d, to node %d", k, to)
 	waitFor(t, 30*time.Second, "the Nomad leader off the node to lose", func() bool {
 		l, err := nc.Status().Leader()
-		return err == nil && nodeOfAddr(cfg, l) != 0 && nodeOfAddr(cfg, l) != k
+		n := nodeOfAddr(cfg, l)
+		return err == nil && n != 0 && n != k
 	})
 	// The new leader, too, starts every client's timer at the failover
 	// TTL; a client is back on its usual TTL (2-4 s) from its next
